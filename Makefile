@@ -1,0 +1,30 @@
+# The front door. `make run` starts the whole stack, `make test` runs lint and the suite.
+VENV := .venv
+PY := $(VENV)/bin/python
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: bootstrap run test lint format bench manage
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+run: bootstrap
+	$(PY) scripts/devstack.py
+
+test: lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: bootstrap
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: bootstrap
+	$(PY) benchmarks/catalog.py $(ARGS)
+
+manage: bootstrap
+	$(PY) manage.py $(ARGS)

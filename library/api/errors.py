@@ -1,0 +1,28 @@
+"""API errors: DRF's handler, plus TMDB failures turned into 404/502/503 with a message."""
+
+from __future__ import annotations
+
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from library.clients.tmdb import TMDBError, TMDBNotFound, TMDBUnavailable
+
+TMDB_RETRY_AFTER_SECONDS = 30
+
+
+def tmdb_error_response(exc: TMDBError) -> Response:
+    if isinstance(exc, TMDBNotFound):
+        return Response({"detail": str(exc)}, status=404)
+    if isinstance(exc, TMDBUnavailable):
+        return Response(
+            {"detail": f"TMDB is unavailable: {exc}"},
+            status=503,
+            headers={"Retry-After": str(TMDB_RETRY_AFTER_SECONDS)},
+        )
+    return Response({"detail": f"TMDB refused the request: {exc}"}, status=502)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, TMDBError):
+        return tmdb_error_response(exc)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing: OS packages through apt, then the virtualenv
+# with the pinned requirements. Safe to run again: it does only what is not done yet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Binaries the stack and the tests start, and the Debian package that provides each.
+OS_PACKAGES=(
+  "redis-server:redis-server"
+)
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for entry in "${OS_PACKAGES[@]}"; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
+done
+if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing+=("python3-venv")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing OS packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Debian's package starts a system redis on 6379; the project's scripts reuse it if it answers.
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "bootstrap: creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.requirements.sha256"
+wanted=$(cat requirements/*.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "bootstrap: installing pinned requirements"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements/test.txt
+  echo "$wanted" > "$stamp"
+fi

@@ -1,0 +1,135 @@
+"""Real processes for tests: redis-server and a Celery worker, on free ports in temp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll `predicate` until it is true; raise naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} did not happen within {timeout:.0f}s")
+
+
+def stop(process: subprocess.Popen, *, timeout: float = 10) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """Start `redis-server` on a free port, persistence off; yield its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed: run `make bootstrap` (installs it)")
+    workdir = tempfile.mkdtemp(prefix="sv-redis-")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            workdir,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--logfile",
+            os.path.join(workdir, "redis.log"),
+        ],
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
+
+    def answers() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    try:
+        wait_until(answers, timeout=10, what=f"redis-server on port {port} answering")
+        yield url
+    finally:
+        client.close()
+        stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[subprocess.Popen]:
+    """Start a real `celery worker` process with `env` on top of ours; wait until it answers."""
+    from shadowvault.celery import app
+
+    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env}
+    logfile = Path(tempfile.mkdtemp(prefix="sv-worker-")) / "worker.log"
+    hostname = f"{name}-{os.getpid()}@localhost"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shadowvault",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queues,
+            "--hostname",
+            hostname,
+            "--loglevel",
+            "INFO",
+            "--logfile",
+            str(logfile),
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+    )
+    control = app.connection_for_write(env["REDIS_URL"])
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited early:\n{logfile.read_text()[-3000:]}")
+        replies = app.control.ping(destination=[hostname], timeout=0.5, connection=control)
+        return bool(replies)
+
+    try:
+        wait_until(answers, timeout=60, what="celery worker answering ping")
+        yield process
+    finally:
+        control.release()
+        stop(process, timeout=20)

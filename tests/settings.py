@@ -1,0 +1,34 @@
+"""Test settings: the real settings module, fed a test environment.
+
+Nothing here talks to the machine's shared services: Redis points at a closed port until a
+test asks for the `redis_server` fixture, which starts its own.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "k" * 20)
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:9/0")
+os.environ.setdefault("CACHE_URL", "locmemcache://")
+os.environ.setdefault("TMDB_API_BASE_URL", "http://127.0.0.1:9/3")
+os.environ.setdefault("TMDB_API_KEY", "test-tmdb-key")
+os.environ.setdefault("DATA_DIR", os.path.join(tempfile.gettempdir(), "shadowvault-test-data"))
+
+from shadowvault.settings import *  # noqa: F403
+from shadowvault.settings import DATABASES
+
+ALLOWED_HOSTS = ["*"]  # the tenant middleware is what the tests exercise
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+
+# A Celery worker in another process must see the test database, so SQLite's test database is
+# a file, not memory. A worker started by the tests is told the database by TEST_DATABASE_NAME.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"shadowvault-test-{os.getuid()}.sqlite3"),
+    }
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
