@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shadowvault.settings")
 
@@ -33,5 +33,6 @@ def route_task(
 
 
 QUEUES = ("default", "fetch", "media", "upload", "readvault")
-app.conf.task_queues = [Queue(name) for name in QUEUES]
+# One direct exchange per queue, so a message routed to `fetch` lands in `fetch` only.
+app.conf.task_queues = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
 app.autodiscover_tasks()

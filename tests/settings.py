@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 
+os.environ.setdefault("ENV_FILE", os.devnull)  # a developer's .env must not leak into tests
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "k" * 20)
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
@@ -21,6 +22,7 @@ os.environ.setdefault("DATA_DIR", os.path.join(tempfile.gettempdir(), "shadowvau
 from shadowvault.settings import *  # noqa: F403
 from shadowvault.settings import DATABASES
 
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns when absent
 ALLOWED_HOSTS = ["*"]  # the tenant middleware is what the tests exercise
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 
