@@ -6,7 +6,7 @@ import multiprocessing
 import os
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "shadowvault.uvicorn_worker.DjangoUvicornWorker"
 workers = int(os.environ.get("WEB_WORKERS", min(4, multiprocessing.cpu_count() * 2)))
 # Streams are long-lived; a slow client must not get its worker killed mid-response.
 timeout = int(os.environ.get("WEB_TIMEOUT", "120"))
