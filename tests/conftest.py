@@ -1,32 +1,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlparse
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 
 from library.models import Membership, Tenant
-from tests import processes
+from tests import processes, tmdb_fixture
 from tests.factories import TenantFactory, UserFactory
+from tests.tmdb_fixture import TMDBFixtureServer
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A private redis-server for this test session."""
-    with processes.redis_server() as url:
-        yield url
-
-
-@pytest.fixture
-def redis_settings(redis_url: str, settings) -> str:
-    """Point Django and Celery at the private Redis for one test."""
-    from shadowvault.celery import app
-
-    settings.REDIS_URL = redis_url
-    previous = (app.conf.broker_url, app.conf.result_backend)
-    app.conf.broker_url = app.conf.result_backend = redis_url
-    yield redis_url
-    app.conf.broker_url, app.conf.result_backend = previous
+    """A private redis-server on the port tests/settings.py chose for REDIS_URL."""
+    url = urlparse(django_settings.REDIS_URL)
+    with processes.redis_server(url.port) as started:
+        yield started
 
 
 # --- Personas: a tenant on `tenant-a.test` with a curator and a viewer; an outsider who
@@ -62,3 +54,23 @@ def outsider(other_tenant: Tenant) -> User:
     user = UserFactory(username="outsider", is_staff=True)
     Membership.objects.create(tenant=other_tenant, user=user, role=Membership.Role.CURATOR)
     return user
+
+
+# --- TMDB: a local server answering like TMDB's v3 API ---
+
+
+@pytest.fixture(scope="session")
+def tmdb_server() -> Iterator[TMDBFixtureServer]:
+    server = TMDBFixtureServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tmdb_settings(tmdb_server: TMDBFixtureServer, settings) -> TMDBFixtureServer:
+    """Point the TMDB client at the fixture server, with its data and faults reset."""
+    tmdb_server.reset()
+    settings.TMDB_API_BASE_URL = tmdb_server.base_url
+    settings.TMDB_API_KEY = tmdb_fixture.API_KEY
+    settings.TMDB_BEARER_TOKEN = ""
+    return tmdb_server

@@ -45,13 +45,12 @@ def stop(process: subprocess.Popen, *, timeout: float = 10) -> None:
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
-    """Start `redis-server` on a free port, persistence off; yield its URL."""
+def redis_server(port: int) -> Iterator[str]:
+    """Start `redis-server` on `port`, persistence off; yield its URL."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed: run `make bootstrap` (installs it)")
     workdir = tempfile.mkdtemp(prefix="sv-redis-")
-    port = free_port()
     process = subprocess.Popen(
         [
             binary,

@@ -1,19 +1,24 @@
 """Test settings: the real settings module, fed a test environment.
 
-Nothing here talks to the machine's shared services: Redis points at a closed port until a
-test asks for the `redis_server` fixture, which starts its own.
+Nothing here talks to the machine's shared services: Redis points at a free port of its own,
+where the `redis_url` fixture starts a private redis-server when a test needs one. The choice
+is made once, in the environment, so worker processes started by tests inherit it.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 
 os.environ.setdefault("ENV_FILE", os.devnull)  # a developer's .env must not leak into tests
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "k" * 20)
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:9/0")
+if "REDIS_URL" not in os.environ:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 os.environ.setdefault("TMDB_API_BASE_URL", "http://127.0.0.1:9/3")
 os.environ.setdefault("TMDB_API_KEY", "test-tmdb-key")

@@ -46,7 +46,7 @@ def test_the_lock_passes_on_when_its_holder_stops_renewing(redis_client) -> None
 
 # transactional: django-celery-beat closes "old" connections, which ends a test transaction.
 @pytest.mark.django_db(transaction=True)
-def test_a_second_beat_sends_nothing_twice(redis_settings: str, redis_client) -> None:
+def test_a_second_beat_sends_nothing_twice(redis_url: str, redis_client) -> None:
     # given a periodic task that is due now
     every_minute = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
     PeriodicTask.objects.create(
@@ -55,7 +55,6 @@ def test_a_second_beat_sends_nothing_twice(redis_settings: str, redis_client) ->
         interval=every_minute,
         last_run_at=timezone.now() - timedelta(hours=1),
     )
-    app.conf.broker_url = redis_settings
     first = LockedDatabaseScheduler(app=app)
     second = LockedDatabaseScheduler(app=app)
 

@@ -4,7 +4,7 @@ import pytest
 
 
 @pytest.mark.django_db
-def test_it_reports_ok_when_database_and_redis_answer(client, redis_settings) -> None:
+def test_it_reports_ok_when_database_and_redis_answer(client, redis_url) -> None:
     response = client.get("/healthz", HTTP_HOST="10.0.0.5")  # any host: probes use IPs
 
     assert response.status_code == 200
