@@ -1,0 +1,31 @@
+"""Catalog reads that need care: tenant scoping and a constant number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Episode, MediaFile, Season, Tenant, Title
+
+
+def title_list(*, tenant: Tenant) -> QuerySet[Title]:
+    """The tenant's titles with their genres: two queries whatever the page size."""
+    return Title.objects.filter(tenant=tenant).prefetch_related("genres")
+
+
+def ready_files() -> QuerySet[MediaFile]:
+    return MediaFile.objects.filter(state=MediaFile.State.READY)
+
+
+def title_detail(*, tenant: Tenant, slug: str) -> Title:
+    """One title with genres, seasons, episodes and ready files, in a fixed number of queries.
+
+    Raises Title.DoesNotExist for an unknown slug or another tenant's title.
+    """
+    episodes = Episode.objects.prefetch_related(Prefetch("files", queryset=ready_files()))
+    seasons = Season.objects.prefetch_related(Prefetch("episodes", queryset=episodes))
+    movie_files = ready_files().filter(episode__isnull=True)
+    return Title.objects.prefetch_related(
+        "genres",
+        Prefetch("seasons", queryset=seasons),
+        Prefetch("files", queryset=movie_files, to_attr="movie_files"),
+    ).get(tenant=tenant, slug=slug)
