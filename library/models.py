@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -17,11 +18,19 @@ class Tenant(models.Model):
         return self.name
 
 
+HOST_NAME = RegexValidator(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$",
+    "Enter a bare host name such as vault.example.org: no scheme, port, path or upper case.",
+)
+
+
 class Domain(models.Model):
     """A host name that selects its tenant (as forwarded by nginx in the Host header)."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, unique=True, help_text="Host name, no port.")
+    domain = models.CharField(
+        max_length=253, unique=True, validators=[HOST_NAME], help_text="Host name, no port."
+    )
 
     def __str__(self) -> str:
         return self.domain

@@ -15,8 +15,13 @@ def user_role(user: AbstractBaseUser | AnonymousUser, tenant: Tenant | None) -> 
         return None
     if user.is_superuser:
         return Membership.Role.CURATOR
-    membership = Membership.objects.filter(tenant=tenant, user=user).only("role").first()
-    return membership.role if membership else None
+    # The user object lives for one request; remember its roles so that the admin's many
+    # permission checks cost one query.
+    roles = user.__dict__.setdefault("_tenant_roles", {})
+    if tenant.id not in roles:
+        membership = Membership.objects.filter(tenant=tenant, user=user).only("role").first()
+        roles[tenant.id] = membership.role if membership else None
+    return roles[tenant.id]
 
 
 def is_tenant_curator(user: AbstractBaseUser | AnonymousUser, tenant: Tenant | None) -> bool:

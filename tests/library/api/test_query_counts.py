@@ -29,30 +29,29 @@ def seed_series(tenant, *, seasons: int, episodes: int) -> Title:
     return series
 
 
-def count_queries(client, url: str) -> int:
+def count_queries(api_as, user, url: str) -> int:
+    client = api_as(type(user).objects.get(pk=user.pk))  # as a fresh request would load it
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
 
 
 def test_the_list_costs_the_same_for_2_and_20_titles(api_as, viewer, tenant) -> None:
-    client = api_as(viewer)
     for _ in range(2):
         seed_series(tenant, seasons=1, episodes=1)
-    small = count_queries(client, "/api/titles/")
+    small = count_queries(api_as, viewer, "/api/titles/")
 
     for _ in range(18):
         seed_series(tenant, seasons=1, episodes=1)
-    large = count_queries(client, "/api/titles/")
+    large = count_queries(api_as, viewer, "/api/titles/")
 
     assert large == small
 
 
 def test_the_detail_costs_the_same_for_a_small_and_a_large_series(api_as, viewer, tenant):
-    client = api_as(viewer)
     small = seed_series(tenant, seasons=1, episodes=1)
     large = seed_series(tenant, seasons=4, episodes=6)
 
-    assert count_queries(client, f"/api/titles/{large.slug}/") == count_queries(
-        client, f"/api/titles/{small.slug}/"
+    assert count_queries(api_as, viewer, f"/api/titles/{large.slug}/") == count_queries(
+        api_as, viewer, f"/api/titles/{small.slug}/"
     )
