@@ -16,8 +16,14 @@ from .services import title_import, title_refresh_enqueue
 
 # --- Tenant scoping and access, once for every catalog admin ---
 
-# Foreign keys to these models only offer the tenant's rows: model -> lookup to its tenant.
-TENANT_LOOKUPS = {Title: "tenant", Season: "title__tenant", Episode: "season__title__tenant"}
+# How each catalog model reaches its tenant: admin querysets filter on it, and foreign keys
+# to these models only offer the tenant's rows.
+TENANT_LOOKUPS = {
+    Title: "tenant",
+    Season: "title__tenant",
+    Episode: "season__title__tenant",
+    MediaFile: "title__tenant",
+}
 
 
 class CuratorAccess:
@@ -52,16 +58,17 @@ class TenantChoices:
 
 
 class TenantScopedAdmin(CuratorAccess, TenantChoices, admin.ModelAdmin):
-    """Rows limited to `request.tenant` through `tenant_path`.
+    """Rows limited to `request.tenant` through the model's TENANT_LOOKUPS entry.
 
     Another tenant's row is simply not in the queryset, so its change page is a 404 that
     reveals nothing.
     """
 
-    tenant_path = "tenant"
+    show_full_result_count = False  # a second COUNT(*) over a large catalog, for nothing
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).filter(**{self.tenant_path: request.tenant})
+        lookup = TENANT_LOOKUPS[self.model]
+        return super().get_queryset(request).filter(**{lookup: request.tenant})
 
 
 # --- Inlines ---
@@ -117,7 +124,6 @@ class TitleAdmin(TenantScopedAdmin):
     inlines = [SeasonInline, MediaFileInline]
     actions = ["refresh_from_tmdb"]
     list_per_page = 50
-    show_full_result_count = False  # a second COUNT(*) over a large catalog, for nothing
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         ready = Count("files", filter=Q(files__state=MediaFile.State.READY))
@@ -195,29 +201,24 @@ def tmdb_error_text(exc: TMDBError) -> str:
 
 @admin.register(Season)
 class SeasonAdmin(TenantScopedAdmin):
-    tenant_path = "title__tenant"
     list_display = ["__str__", "name", "air_date"]
     list_select_related = ["title"]
     search_fields = ["title__title", "name"]
     raw_id_fields = ["title"]
     inlines = [EpisodeInline]
-    show_full_result_count = False
 
 
 @admin.register(Episode)
 class EpisodeAdmin(TenantScopedAdmin):
-    tenant_path = "season__title__tenant"
     list_display = ["__str__", "name", "air_date"]
     list_select_related = ["season__title"]
     search_fields = ["season__title__title", "name"]
     raw_id_fields = ["season"]
     inlines = [MediaFileInline]
-    show_full_result_count = False
 
 
 @admin.register(MediaFile)
 class MediaFileAdmin(TenantScopedAdmin):
-    tenant_path = "title__tenant"
     list_display = ["name", "title", "state", "size", "height", "storage", "created_at"]
     list_filter = ["state", "storage"]
     list_select_related = ["title"]
@@ -238,7 +239,6 @@ class MediaFileAdmin(TenantScopedAdmin):
         "audio_codec",
         "created_at",
     ]
-    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
