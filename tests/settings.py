@@ -35,7 +35,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 # a file, not memory. A worker started by the tests is told the database by TEST_DATABASE_NAME.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(tempfile.gettempdir(), f"shadowvault-test-{os.getuid()}.sqlite3"),
+        # Per process: two test runs on one machine must not share (and destroy) one file.
+        "NAME": os.path.join(tempfile.gettempdir(), f"shadowvault-test-{os.getpid()}.sqlite3"),
     }
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
