@@ -32,9 +32,11 @@ if DEBUG and not SECRET_KEY:
     SECRET_KEY = "insecure-debug-only-key-" + "x" * 40
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite cannot create its own directory
-# Tenants are picked by host (library.middleware.TenantMiddleware, unknown host -> 404), so
-# ALLOWED_HOSTS may be "*" in a deployment whose tenants come and go.
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# The tenants' domains are the host allow-list: library.middleware.TenantMiddleware answers 404
+# to any host no tenant owns, before any view can use the Host header. A second list here would
+# have to be kept in step with the Domain table (and a restart per new tenant), so by default
+# Django lets every host through to that check. Set a list to narrow it further.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

@@ -28,7 +28,6 @@ from shadowvault.settings import *  # noqa: F403
 from shadowvault.settings import DATABASES
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns when absent
-ALLOWED_HOSTS = ["*"]  # the tenant middleware is what the tests exercise
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 
 # A Celery worker in another process must see the test database, so SQLite's test database is

@@ -10,7 +10,6 @@ PRODUCTION_ENV = {
     "ENV_FILE": os.devnull,
     "DJANGO_SETTINGS_MODULE": "shadowvault.settings",
     "SECRET_KEY": "x7Hq2-VbN9pLm4Kc8Rt1Zw6Yd3Fs5Gj0Ue2Ia9Ob7Pn4Qm1Lk8Jh6",
-    "ALLOWED_HOSTS": "vault.example.org",
     "REDIS_URL": "redis://127.0.0.1:9/0",
 }
 
