@@ -103,6 +103,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Storage ---
+# "filesystem" (files under VAULT_ROOT) is the embedded default.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
+VAULT_ROOT = Path(env.str("VAULT_ROOT", default=str(DATA_DIR / "vault")))
+# Telegram session pool: how many distinct viewers one session serves at once, and how long a
+# viewer's slot lives without renewal (a dead process frees its slots after this).
+TELEGRAM_USERS_PER_SESSION = env.int("TELEGRAM_USERS_PER_SESSION", default=15)
+TELEGRAM_VIEWER_LEASE_SECONDS = env.int("TELEGRAM_VIEWER_LEASE_SECONDS", default=60)
+
 # --- Redis and cache ---
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": env.cache("CACHE_URL", default="rediscache://127.0.0.1:6379/1")}

@@ -1,0 +1,55 @@
+"""The storage contract every backend fulfils (DESIGN.md, "The storage contract").
+
+A locator is a JSON-able dict that says where a file lives. It never leaves the server.
+Ranges are HTTP's: `start` and `end` are both inclusive byte offsets.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+Locator = dict[str, Any]
+# progress(bytes_done, bytes_total)
+Progress = Callable[[int, int], None]
+
+
+class StorageError(Exception):
+    """A storage operation failed. `permanent` is False when a retry may succeed."""
+
+    permanent = True
+
+
+class LocatorInvalid(StorageError):
+    """The locator is malformed, or names a file the backend does not hold."""
+
+
+class RangeInvalid(StorageError):
+    """The byte range is not inside the file (HTTP would answer 416)."""
+
+
+def range_check(start: int, end: int, size: int) -> None:
+    if not (0 <= start <= end < size):
+        raise RangeInvalid(f"bytes {start}-{end} are outside a file of {size} bytes")
+
+
+class StorageBackend(ABC):
+    name: str
+
+    @abstractmethod
+    def put(self, path: Path, *, name: str, progress: Progress | None = None) -> Locator:
+        """Store the local file at `path`; return its locator. `name` is for display only."""
+
+    @abstractmethod
+    def open_range(self, locator: Locator, start: int, end: int) -> AsyncIterator[bytes]:
+        """Yield exactly the bytes start..end (inclusive), a bounded chunk at a time."""
+
+    @abstractmethod
+    def size(self, locator: Locator) -> int:
+        """The stored file's size in bytes."""
+
+    @abstractmethod
+    def delete(self, locator: Locator) -> None:
+        """Remove the stored file; deleting what is already gone is not an error."""
