@@ -1,0 +1,128 @@
+"""The session pool on a real Redis, with real OS processes competing for slots."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import pytest
+import redis
+
+from shadowvault.storage.pool import PoolFull, SessionPool
+from tests.processes import wait_until
+from tests.shadowvault.storage import pool_contender
+
+SESSIONS = ["bot-a", "bot-b"]
+
+
+@pytest.fixture
+def client(redis_url: str):
+    connection = redis.Redis.from_url(redis_url)
+    connection.flushdb()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def pool(client) -> SessionPool:
+    return SessionPool(client, SESSIONS, cap=2, lease_seconds=30)
+
+
+def test_viewers_spread_over_sessions_and_stick_to_theirs(pool) -> None:
+    first = pool.viewer_admit("v1")
+    second = pool.viewer_admit("v2")
+
+    assert {first, second} == set(SESSIONS)  # least loaded first
+    assert pool.viewer_admit("v1") == first  # renewing keeps the session
+    assert pool.session_load() == {"bot-a": 1, "bot-b": 1}
+
+
+def test_a_full_pool_answers_retry_after_instead_of_waiting(pool) -> None:
+    for viewer in ("v1", "v2", "v3", "v4"):
+        pool.viewer_admit(viewer)
+
+    started = time.monotonic()
+    with pytest.raises(PoolFull) as full:
+        pool.viewer_admit("v5")
+
+    assert time.monotonic() - started < 1
+    assert 1 <= full.value.retry_after <= 30
+    assert pool.session_load() == {"bot-a": 2, "bot-b": 2}
+
+
+def test_a_released_slot_is_free_at_once(pool) -> None:
+    for viewer in ("v1", "v2", "v3", "v4"):
+        pool.viewer_admit(viewer)
+
+    pool.viewer_release("v2")
+
+    assert pool.viewer_admit("v5") in SESSIONS
+    with pytest.raises(PoolFull):
+        pool.viewer_admit("v6")
+
+
+def test_a_cooling_session_takes_no_one_and_its_viewers_move_on(pool) -> None:
+    on_a = next(v for v in ("v1", "v2") if pool.viewer_admit(v) == "bot-a")
+
+    pool.session_cooldown("bot-a", seconds=20)
+
+    assert pool.viewer_admit(on_a) == "bot-b"
+    assert pool.viewer_admit("v3") == "bot-b"
+    assert pool.session_load()["bot-a"] == 0
+    with pytest.raises(PoolFull) as full:
+        pool.viewer_admit("v4")
+    assert 1 <= full.value.retry_after <= 20
+
+
+def test_the_cap_holds_with_processes_competing(redis_url, client) -> None:
+    # given six processes each bringing three viewers, for 2 sessions x 3 slots
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    start_at = time.time() + 3  # after every process has started
+    processes = [
+        context.Process(
+            target=pool_contender.contend,
+            args=(redis_url, SESSIONS, 3, [f"p{p}-v{v}" for v in range(3)], start_at, results),
+        )
+        for p in range(6)
+    ]
+    for process in processes:
+        process.start()
+
+    outcomes = [results.get(timeout=60) for _ in range(18)]
+    for process in processes:
+        process.join(timeout=30)
+
+    # then exactly six were seated, never more than three on a session at any moment
+    seated = [(viewer, session, load) for viewer, session, load in outcomes if session]
+    assert len(seated) == 6
+    assert all(load <= 3 for _, _, load in seated)
+    loads = SessionPool(client, SESSIONS, cap=3, lease_seconds=30).session_load()
+    assert loads == {"bot-a": 3, "bot-b": 3}
+
+
+def test_slots_of_a_killed_process_free_themselves(redis_url, client) -> None:
+    # given a process holding every slot on a 1 s lease
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    holder = context.Process(
+        target=pool_contender.hold, args=(redis_url, SESSIONS, 1, ["h1", "h2"], ready)
+    )
+    holder.start()
+    assert ready.wait(timeout=30)
+    pool = SessionPool(client, SESSIONS, cap=1, lease_seconds=30)
+    with pytest.raises(PoolFull):
+        pool.viewer_admit("newcomer")
+
+    # when it is killed without releasing anything
+    holder.kill()
+    holder.join()
+
+    # then its slots lapse with their leases
+    def admitted() -> bool:
+        try:
+            return pool.viewer_admit("newcomer") in SESSIONS
+        except PoolFull:
+            return False
+
+    wait_until(admitted, timeout=10, what="the killed process's slots lapsing")
