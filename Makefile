@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap run test lint format bench manage
+.PHONY: bootstrap run test lint format bench bench-storage manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -25,6 +25,9 @@ format: bootstrap
 
 bench: bootstrap
 	$(PY) benchmarks/catalog.py $(ARGS)
+
+bench-storage: bootstrap
+	$(PY) benchmarks/storage.py $(ARGS)
 
 manage: bootstrap
 	$(PY) manage.py $(ARGS)
