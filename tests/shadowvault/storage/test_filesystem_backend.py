@@ -113,3 +113,16 @@ def test_the_configured_backend_is_the_filesystem_under_vault_root(settings, tmp
         assert backend.root == tmp_path / "configured"
     finally:
         storage_backend.cache_clear()
+
+
+def test_reads_that_must_wait_for_the_disk_go_through_a_thread(backend, source, monkeypatch):
+    from shadowvault.storage import filesystem
+
+    monkeypatch.setattr(filesystem, "HAVE_NOWAIT", False)  # as on a kernel without RWF_NOWAIT
+    locator = backend.put(source, name="film")
+    data = source.read_bytes()
+
+    chunks = read_range(backend, locator, 100, len(data) - 100)
+
+    assert b"".join(chunks) == data[100 : len(data) - 99]
+    assert max(len(chunk) for chunk in chunks) <= CHUNK_BYTES
