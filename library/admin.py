@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .clients.tmdb import TMDBClient, TMDBError, TMDBSearchResult
+from .clients.tmdb import TMDBClient, TMDBError, TMDBSearchResult, describe
 from .models import Domain, Episode, Genre, MediaFile, Membership, Season, Tenant, Title
 from .services import title_import, title_refresh_enqueue
 
@@ -161,7 +161,7 @@ class TitleAdmin(TenantScopedAdmin):
             try:
                 results = TMDBClient.from_settings().search(query, kind=kind)
             except TMDBError as exc:
-                self.message_user(request, tmdb_error_text(exc), messages.ERROR)
+                self.message_user(request, describe(exc), messages.ERROR)
         known = set(
             Title.objects.filter(
                 tenant=request.tenant, kind=kind, tmdb_id__in=[r.tmdb_id for r in results]
@@ -188,15 +188,10 @@ class TitleAdmin(TenantScopedAdmin):
         try:
             title, created = title_import(tmdb_id=int(tmdb_id), kind=kind, tenant=request.tenant)
         except TMDBError as exc:
-            self.message_user(request, tmdb_error_text(exc), messages.ERROR)
+            self.message_user(request, describe(exc), messages.ERROR)
             return HttpResponseRedirect(back)
         self.message_user(request, f"{'Imported' if created else 'Updated'} {title}.")
         return HttpResponseRedirect(reverse("admin:library_title_change", args=[title.pk]))
-
-
-def tmdb_error_text(exc: TMDBError) -> str:
-    prefix = "TMDB is unavailable" if not exc.permanent else "TMDB refused the request"
-    return f"{prefix}: {exc}"
 
 
 @admin.register(Season)

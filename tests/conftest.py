@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 
@@ -19,6 +20,15 @@ def redis_url() -> Iterator[str]:
     url = urlparse(django_settings.REDIS_URL)
     with processes.redis_server(url.port) as started:
         yield started
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of the private Redis, emptied for this test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()
 
 
 # --- Personas: a tenant on `tenant-a.test` with a curator and a viewer; an outsider who

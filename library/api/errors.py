@@ -5,21 +5,18 @@ from __future__ import annotations
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from library.clients.tmdb import TMDBError, TMDBNotFound, TMDBUnavailable
+from library.clients.tmdb import TMDBError, TMDBNotFound, TMDBUnavailable, describe
 
 TMDB_RETRY_AFTER_SECONDS = 30
 
 
 def tmdb_error_response(exc: TMDBError) -> Response:
+    body = {"detail": describe(exc)}
     if isinstance(exc, TMDBNotFound):
-        return Response({"detail": str(exc)}, status=404)
+        return Response(body, status=404)
     if isinstance(exc, TMDBUnavailable):
-        return Response(
-            {"detail": f"TMDB is unavailable: {exc}"},
-            status=503,
-            headers={"Retry-After": str(TMDB_RETRY_AFTER_SECONDS)},
-        )
-    return Response({"detail": f"TMDB refused the request: {exc}"}, status=502)
+        return Response(body, status=503, headers={"Retry-After": str(TMDB_RETRY_AFTER_SECONDS)})
+    return Response(body, status=502)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:

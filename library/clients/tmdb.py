@@ -44,6 +44,15 @@ class TMDBUnavailable(TMDBError):
     permanent = False
 
 
+def describe(exc: TMDBError) -> str:
+    """The sentence a curator or client app is shown for a TMDB failure."""
+    if isinstance(exc, TMDBNotFound):
+        return str(exc)
+    if not exc.permanent:
+        return f"TMDB is unavailable: {exc}"
+    return f"TMDB refused the request: {exc}"
+
+
 @dataclass(frozen=True)
 class TMDBSearchResult:
     tmdb_id: int

@@ -3,20 +3,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import redis
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from shadowvault.beat import BeatLock, LockedDatabaseScheduler
 from shadowvault.celery import app
-
-
-@pytest.fixture
-def redis_client(redis_url: str):
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield client
-    client.close()
 
 
 def test_only_one_beat_holds_the_lock(redis_client) -> None:

@@ -6,7 +6,6 @@ import multiprocessing
 import time
 
 import pytest
-import redis
 
 from shadowvault.storage.pool import PoolFull, SessionPool
 from tests.processes import wait_until
@@ -16,16 +15,8 @@ SESSIONS = ["bot-a", "bot-b"]
 
 
 @pytest.fixture
-def client(redis_url: str):
-    connection = redis.Redis.from_url(redis_url)
-    connection.flushdb()
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def pool(client) -> SessionPool:
-    return SessionPool(client, SESSIONS, cap=2, lease_seconds=30)
+def pool(redis_client) -> SessionPool:
+    return SessionPool(redis_client, SESSIONS, cap=2, lease_seconds=30)
 
 
 def test_viewers_spread_over_sessions_and_stick_to_theirs(pool) -> None:
@@ -74,7 +65,7 @@ def test_a_cooling_session_takes_no_one_and_its_viewers_move_on(pool) -> None:
     assert 1 <= full.value.retry_after <= 20
 
 
-def test_the_cap_holds_with_processes_competing(redis_url, client) -> None:
+def test_the_cap_holds_with_processes_competing(redis_url, redis_client) -> None:
     # given six processes each bringing three viewers, for 2 sessions x 3 slots
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
@@ -97,11 +88,11 @@ def test_the_cap_holds_with_processes_competing(redis_url, client) -> None:
     seated = [(viewer, session, load) for viewer, session, load in outcomes if session]
     assert len(seated) == 6
     assert all(load <= 3 for _, _, load in seated)
-    loads = SessionPool(client, SESSIONS, cap=3, lease_seconds=30).session_load()
+    loads = SessionPool(redis_client, SESSIONS, cap=3, lease_seconds=30).session_load()
     assert loads == {"bot-a": 3, "bot-b": 3}
 
 
-def test_slots_of_a_killed_process_free_themselves(redis_url, client) -> None:
+def test_slots_of_a_killed_process_free_themselves(redis_url, redis_client) -> None:
     # given a process holding every slot on a 1 s lease
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
@@ -110,7 +101,7 @@ def test_slots_of_a_killed_process_free_themselves(redis_url, client) -> None:
     )
     holder.start()
     assert ready.wait(timeout=30)
-    pool = SessionPool(client, SESSIONS, cap=1, lease_seconds=30)
+    pool = SessionPool(redis_client, SESSIONS, cap=1, lease_seconds=30)
     with pytest.raises(PoolFull):
         pool.viewer_admit("newcomer")
 
