@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from shadowvault.admin import SuperuserOnlyAdmin
+
 from .clients.tmdb import TMDBClient, TMDBError, TMDBSearchResult, describe
 from .models import Domain, Episode, Genre, MediaFile, Membership, Season, Tenant, Title
 from .services import title_import, title_refresh_enqueue
@@ -271,7 +273,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(SuperuserOnlyAdmin):
     list_display = ["name", "domain_list", "created_at"]
     search_fields = ["name", "domains__domain"]
     inlines = [DomainInline, MembershipInline]
@@ -282,18 +284,3 @@ class TenantAdmin(admin.ModelAdmin):
     @admin.display(description="domains")
     def domain_list(self, tenant: Tenant) -> str:
         return ", ".join(domain.domain for domain in tenant.domains.all())
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser

@@ -19,3 +19,22 @@ class ShadowVaultAdminSite(admin.AdminSite):
         if not (user.is_active and user.is_staff):
             return False
         return is_tenant_curator(user, getattr(request, "tenant", None))
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """For what spans tenants (tenants themselves, storage channels): superusers only."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser

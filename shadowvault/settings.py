@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "library",
+    "shadowvault.storage",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +112,27 @@ VAULT_ROOT = Path(env.str("VAULT_ROOT", default=str(DATA_DIR / "vault")))
 # viewer's slot lives without renewal (a dead process frees its slots after this).
 TELEGRAM_USERS_PER_SESSION = env.int("TELEGRAM_USERS_PER_SESSION", default=15)
 TELEGRAM_VIEWER_LEASE_SECONDS = env.int("TELEGRAM_VIEWER_LEASE_SECONDS", default=60)
+# Telegram backend (STORAGE_BACKEND=telegram): API credentials from my.telegram.org, then the
+# sessions of the pool: bot tokens (their logins are kept encrypted in the database) and user
+# string sessions from `manage.py telegram_login`.
+TELEGRAM_API_ID = env.int("TELEGRAM_API_ID", default=0)
+TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
+TELEGRAM_BOT_TOKENS = env.list("TELEGRAM_BOT_TOKENS", default=[])
+TELEGRAM_SESSIONS = env.list("TELEGRAM_SESSIONS", default=[])
+# Fernet key (urlsafe base64 of 32 bytes) for stored bot logins; derived from SECRET_KEY when
+# empty, so rotating SECRET_KEY then costs one fresh login per bot.
+TELEGRAM_SESSION_KEY = env.str("TELEGRAM_SESSION_KEY", default="")
+# The storage channel of tenants that have not registered their own (marked id, -100...).
+TELEGRAM_DEFAULT_CHANNEL = env.int("TELEGRAM_DEFAULT_CHANNEL", default=0)
+# Another MTProto server than Telegram's production DCs: "dc_id:host:port" and its RSA key.
+TELEGRAM_SERVER = env.str("TELEGRAM_SERVER", default="")
+TELEGRAM_SERVER_PUBLIC_KEY = env.str("TELEGRAM_SERVER_PUBLIC_KEY", default="")
+# Bots may upload 2000 MiB per document; larger files are split into parts of this size.
+TELEGRAM_MAX_FILE_BYTES = env.int("TELEGRAM_MAX_FILE_BYTES", default=2000 * 1024 * 1024)
+# Ranged reads ask for this many 1 MiB chunks at once, and never more than
+# TELEGRAM_REQUESTS_PER_DC at a time per session and data centre (flood limits are per DC).
+TELEGRAM_READ_AHEAD = env.int("TELEGRAM_READ_AHEAD", default=4)
+TELEGRAM_REQUESTS_PER_DC = env.int("TELEGRAM_REQUESTS_PER_DC", default=6)
 
 # --- Redis and cache ---
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -15,6 +15,7 @@ __all__ = [
     "RangeInvalid",
     "StorageBackend",
     "StorageError",
+    "session_pool",
     "storage_backend",
 ]
 
@@ -26,6 +27,21 @@ def storage_backend() -> StorageBackend:
         from .filesystem import FilesystemBackend
 
         return FilesystemBackend(settings.VAULT_ROOT)
+    if settings.STORAGE_BACKEND == "telegram":
+        from .telegram_setup import telegram_backend
+
+        return telegram_backend()
     raise ImproperlyConfigured(
-        f"STORAGE_BACKEND={settings.STORAGE_BACKEND!r} is not available; use 'filesystem'."
+        f"STORAGE_BACKEND={settings.STORAGE_BACKEND!r} is not available; "
+        "use 'filesystem' or 'telegram'."
     )
+
+
+@cache
+def session_pool():
+    """The viewer pool over the configured Telegram sessions (None for other backends)."""
+    if settings.STORAGE_BACKEND != "telegram":
+        return None
+    from .telegram_setup import telegram_pool
+
+    return telegram_pool()

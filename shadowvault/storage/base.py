@@ -39,8 +39,19 @@ class StorageBackend(ABC):
     name: str
 
     @abstractmethod
-    def put(self, path: Path, *, name: str, progress: Progress | None = None) -> Locator:
-        """Store the local file at `path`; return its locator. `name` is for display only."""
+    def put(
+        self,
+        path: Path,
+        *,
+        name: str,
+        progress: Progress | None = None,
+        tenant_id: int | None = None,
+    ) -> Locator:
+        """Store the local file at `path`; return its locator.
+
+        `name` is for display only. `tenant_id` is the tenant the file belongs to: backends
+        that keep tenants apart (Telegram: one storage channel per tenant) use it.
+        """
 
     @abstractmethod
     def open_range(self, locator: Locator, start: int, end: int) -> AsyncIterator[bytes]:

@@ -62,7 +62,14 @@ class FilesystemBackend(StorageBackend):
             raise LocatorInvalid("a filesystem locator's sha256 must be 64 hex digits")
         return self.objects / digest[:2] / digest[2:4] / digest
 
-    def put(self, path: Path, *, name: str, progress: Progress | None = None) -> Locator:
+    def put(
+        self,
+        path: Path,
+        *,
+        name: str,
+        progress: Progress | None = None,
+        tenant_id: int | None = None,  # one shared store: identical files are kept once
+    ) -> Locator:
         total = os.path.getsize(path)
         digest = hashlib.sha256()
         done = 0

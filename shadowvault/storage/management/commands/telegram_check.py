@@ -1,0 +1,38 @@
+"""Connect every Telegram session and report whether it can read and post in each channel."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from shadowvault.storage import telegram_setup
+
+
+class Command(BaseCommand):
+    help = (
+        "Connect every session of TELEGRAM_BOT_TOKENS / TELEGRAM_SESSIONS and report, per "
+        "session and storage channel, whether it can see the channel and post there."
+    )
+
+    def handle(self, *args, **options) -> None:
+        try:
+            backend = telegram_setup.telegram_backend(check_channels=False)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            channels = telegram_setup.configured_channels()
+            if not channels:
+                self.stderr.write(
+                    "No storage channel is configured: add one in admin (Storage channels) "
+                    "or set TELEGRAM_DEFAULT_CHANNEL. Checking the logins only."
+                )
+            reports = backend.channels_check(channels)
+        finally:
+            backend.close()
+        for report in reports:
+            where = f"{report.chat_id} “{report.title}”" if report.chat_id else "login"
+            verdict = report.problem or "ok: can read and post"
+            self.stdout.write(f"{report.session:<20} {where:<40} {verdict}")
+        failed = [report for report in reports if report.problem]
+        if failed:
+            raise CommandError(f"{len(failed)} problem(s) found; see above.")

@@ -1,0 +1,350 @@
+"""The Telegram backend: files as documents in storage channels, read back in aligned chunks.
+
+The one module that talks to Telegram (through Telethon). What it does:
+- `put` uploads in 512 KiB parts (the only part size that reaches the 2000 MiB cap) with a
+  progress callback; a file above TELEGRAM_MAX_FILE_BYTES is split into several documents
+  before upload, and the locator lists each one's chat, message and size. A failed upload
+  deletes the parts already sent: nothing half-stored stays behind.
+- `open_range` maps a byte range onto `upload.getFile` requests that obey Telegram's alignment
+  rules (`telegram_ranges`), asks for several 1 MiB chunks at once (read-ahead), at most
+  TELEGRAM_REQUESTS_PER_DC at a time per session and data centre, and trims the answers to
+  exactly the bytes asked for. It holds at most the read-ahead window in memory.
+- An expired file reference is refreshed by fetching the message again; FILE_MIGRATE is
+  followed to the named DC; a FloodWait (or FLOOD_PREMIUM_WAIT) cools the session down, here
+  and in the shared pool, and the work continues on another session.
+Errors leave as StorageError: `TelegramUnavailable` (transient, with `retry_after`) or
+`ChannelProblem` / `LocatorInvalid` (permanent, saying what to fix).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import queue
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from telethon import errors
+from telethon.tl import functions, types
+
+from .base import Locator, LocatorInvalid, Progress, StorageBackend, StorageError, range_check
+from .telegram_client import LoopThread
+from .telegram_ranges import ChunkRequest, plan_range
+from .telegram_router import (
+    ChannelProblem,
+    ChannelReport,
+    Session,
+    SessionRouter,
+    TelegramUnavailable,
+)
+from .telegram_sessions import SessionSpec
+
+__all__ = ["ChannelProblem", "ChannelReport", "TelegramBackend", "TelegramUnavailable"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+UPLOAD_PART_KB = 512
+REQUEST_TIMEOUT_SECONDS = 60
+LOCATIONS_PER_SESSION = 4096  # cached file locations (one per stored part) per session
+REFERENCE_ERRORS = (errors.FileReferenceExpiredError, errors.FilerefUpgradeNeededError)
+
+
+class PartReader(io.RawIOBase):
+    """`length` bytes of an open file from its current position: one part of a split file."""
+
+    def __init__(self, file: io.BufferedReader, length: int) -> None:
+        self.file, self.left = file, length
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.file.read(size)
+        self.left -= len(data)
+        return data
+
+
+def split_sizes(total: int, limit: int) -> list[tuple[int, int]]:
+    """(offset, length) of each part when `total` bytes are cut into parts of at most `limit`."""
+    return [(offset, min(limit, total - offset)) for offset in range(0, total, limit)]
+
+
+class TelegramBackend(StorageBackend):
+    name = "telegram"
+
+    def __init__(
+        self,
+        specs: list[SessionSpec],
+        *,
+        client_factory: Callable[[SessionSpec, str], Any],
+        channel_of: Callable[[int | None], int],
+        logins: tuple[Callable[[SessionSpec], str], Callable[[SessionSpec, str], None]],
+        pool: Any = None,
+        max_file_bytes: int,
+        read_ahead: int = 4,
+        requests_per_dc: int = 6,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.router = SessionRouter(
+            specs, client_factory=client_factory, logins=logins, pool=pool, clock=clock
+        )
+        self.channel_of = channel_of
+        self.max_file_bytes = max_file_bytes
+        self.read_ahead = max(1, read_ahead)
+        self.requests_per_dc = max(1, requests_per_dc)
+        self.loop = LoopThread()
+
+    # --- The storage contract ---
+
+    def put(
+        self,
+        path: Path,
+        *,
+        name: str,
+        progress: Progress | None = None,
+        tenant_id: int | None = None,
+    ) -> Locator:
+        size = Path(path).stat().st_size
+        if size == 0:
+            raise StorageError("an empty file cannot be stored on Telegram")
+        chat = self.channel_of(tenant_id)
+        events: queue.SimpleQueue = queue.SimpleQueue()
+
+        def report(done: int) -> None:  # on the loop; the callback runs in this thread
+            if progress is not None:
+                events.put(partial(progress, done, size))
+
+        parts = self.loop.run(self._upload(Path(path), size, name, chat, report), events=events)
+        return {"backend": self.name, "size": size, "parts": parts}
+
+    async def open_range(
+        self, locator: Locator, start: int, end: int, *, session: str | None = None
+    ) -> AsyncIterator[bytes]:
+        """Yield bytes start..end; `session` names the viewer's session to read through."""
+        parts = self._parts(locator)
+        range_check(start, end, sum(part["size"] for part in parts))
+        plan = iter(plan_range([part["size"] for part in parts], start, end))
+        pending: deque[tuple[ChunkRequest, asyncio.Future[bytes]]] = deque()
+
+        def schedule_next() -> None:
+            request = next(plan, None)
+            if request is not None:
+                chunk = asyncio.ensure_future(
+                    self._read_chunk_on_loop(parts[request.part], request, session)
+                )
+                pending.append((request, chunk))
+
+        for _ in range(self.read_ahead):
+            schedule_next()
+        try:
+            while pending:
+                request, chunk = pending.popleft()
+                data = await chunk
+                schedule_next()
+                if request.skip == 0 and request.take == len(data):
+                    yield data
+                else:
+                    yield data[request.skip : request.skip + request.take]
+        finally:
+            for _, chunk in pending:  # the client went away: stop asking Telegram
+                chunk.cancel()
+
+    def size(self, locator: Locator) -> int:
+        return sum(part["size"] for part in self._parts(locator))
+
+    def delete(self, locator: Locator) -> None:
+        self.loop.run(self._delete_parts(self._parts(locator)))
+
+    # --- Start-up and checks ---
+
+    def start(self) -> list[ChannelReport]:
+        """Connect every session and resolve the given storage channels; report problems."""
+        return self.loop.run(self.router.check([]))
+
+    def channels_check(self, chat_ids: list[int]) -> list[ChannelReport]:
+        """For every session and channel: can it see the channel and post there?"""
+        return self.loop.run(self.router.check(chat_ids))
+
+    def close(self) -> None:
+        async def disconnect() -> None:
+            for session in self.router.sessions:
+                if session.client is not None:
+                    await session.client.disconnect()
+
+        self.loop.run(disconnect())
+        self.loop.stop()
+
+    # --- Upload ---
+
+    async def _upload(
+        self, path: Path, size: int, name: str, chat: int, report: Callable[[int], None]
+    ) -> list[dict[str, int]]:
+        pieces = split_sizes(size, self.max_file_bytes)
+        stored: list[dict[str, int]] = []
+        try:
+            for index, (offset, length) in enumerate(pieces):
+                piece_name = name if len(pieces) == 1 else f"{name}.part{index + 1:03d}"
+
+                def progress(sent: int, _total: int, base: int = offset) -> None:
+                    report(base + sent)
+
+                stored.append(
+                    await self.router.run(
+                        partial(
+                            self._upload_piece, path, offset, length, piece_name, chat, progress
+                        ),
+                        chat=chat,
+                    )
+                )
+        except BaseException:
+            # A failed clean-up is logged with the message ids; the upload's error matters more.
+            with contextlib.suppress(StorageError):
+                await asyncio.shield(self._delete_parts(stored))
+            raise
+        return stored
+
+    async def _upload_piece(
+        self,
+        path: Path,
+        offset: int,
+        length: int,
+        name: str,
+        chat: int,
+        progress: Callable[[int, int], None],
+        session: Session,
+    ) -> dict[str, int]:
+        peer = await self.router.peer(session, chat)
+        with open(path, "rb") as file:
+            file.seek(offset)
+            uploaded = await session.client.upload_file(
+                PartReader(file, length),
+                part_size_kb=UPLOAD_PART_KB,
+                file_size=length,
+                file_name=name,
+                progress_callback=progress,
+            )
+        try:
+            message = await session.client.send_file(
+                peer,
+                uploaded,
+                force_document=True,
+                attributes=[types.DocumentAttributeFilename(name)],
+            )
+        except (errors.ChatWriteForbiddenError, errors.ChatAdminRequiredError) as exc:
+            raise ChannelProblem(f"{session.name} may not post in channel {chat} ({exc})") from exc
+        return {"chat": chat, "message": message.id, "size": length}
+
+    async def _delete_parts(self, parts: list[dict[str, int]]) -> None:
+        by_chat: dict[int, list[int]] = {}
+        for part in parts:
+            by_chat.setdefault(part["chat"], []).append(part["message"])
+        for chat, messages in by_chat.items():
+
+            async def delete(session: Session, chat: int = chat, ids: list = messages) -> None:
+                await session.client.delete_messages(await self.router.peer(session, chat), ids)
+
+            try:
+                await self.router.run(delete, chat=chat, cooling_too=True)
+            except StorageError as exc:
+                log.error("telegram: could not delete messages %s in %s: %s", messages, chat, exc)
+                raise
+
+    # --- Ranged reads ---
+
+    async def _read_chunk_on_loop(
+        self, part: dict[str, int], request: ChunkRequest, preferred: str | None
+    ) -> bytes:
+        # The chunk's coroutine is made here, inside the task, so a task cancelled before it
+        # starts leaves no coroutine un-awaited.
+        return await self.loop.call(self._read_chunk(part, request, preferred))
+
+    async def _read_chunk(
+        self, part: dict[str, int], request: ChunkRequest, preferred: str | None
+    ) -> bytes:
+        work = partial(self._get_file, part, request.offset, request.limit)
+        return await self.router.run(work, chat=part["chat"], preferred=preferred)
+
+    async def _get_file(
+        self, part: dict[str, int], offset: int, limit: int, session: Session
+    ) -> bytes:
+        key = (part["chat"], part["message"])
+        for _ in range(3):
+            location, dc = await self._location(session, part)
+            request = functions.upload.GetFileRequest(
+                location=location, offset=offset, limit=limit, precise=False, cdn_supported=False
+            )
+            try:
+                slot = session.dc_slots.setdefault(dc, asyncio.Semaphore(self.requests_per_dc))
+                async with slot:
+                    result = await asyncio.wait_for(
+                        self._send(session, dc, request), REQUEST_TIMEOUT_SECONDS
+                    )
+            except REFERENCE_ERRORS:
+                session.locations.pop(key, None)  # fetch the message again for a fresh reference
+                continue
+            except errors.FileMigrateError as exc:
+                session.locations[key] = (location, exc.new_dc)
+                continue
+            expected = min(limit, part["size"] - offset)
+            if len(result.bytes) != expected:
+                raise TelegramUnavailable(
+                    f"Telegram sent {len(result.bytes)} bytes of {expected} for message "
+                    f"{part['message']} at {offset}"
+                )
+            return result.bytes
+        raise TelegramUnavailable(f"message {part['message']} in {part['chat']} keeps moving")
+
+    async def _send(self, session: Session, dc: int, request: Any) -> Any:
+        client = session.client
+        if dc == client.session.dc_id:
+            return await client(request)
+        # Telethon's own downloads reach other DCs through a borrowed, authorised sender.
+        sender = await client._borrow_exported_sender(dc)
+        try:
+            return await client._call(sender, request)
+        finally:
+            await client._return_exported_sender(sender)
+
+    async def _location(self, session: Session, part: dict[str, int]) -> tuple[Any, int]:
+        key = (part["chat"], part["message"])
+        if key in session.locations:
+            session.locations.move_to_end(key)
+            return session.locations[key]
+        peer = await self.router.peer(session, part["chat"])
+        message = await session.client.get_messages(peer, ids=part["message"])
+        document = getattr(getattr(message, "media", None), "document", None)
+        if document is None or document.size != part["size"]:
+            raise LocatorInvalid(
+                f"message {part['message']} in channel {part['chat']} no longer holds the "
+                f"{part['size']}-byte document stored there"
+            )
+        location = types.InputDocumentFileLocation(
+            id=document.id,
+            access_hash=document.access_hash,
+            file_reference=document.file_reference,
+            thumb_size="",
+        )
+        session.locations[key] = (location, document.dc_id)
+        while len(session.locations) > LOCATIONS_PER_SESSION:
+            session.locations.popitem(last=False)
+        return session.locations[key]
+
+    def _parts(self, locator: Locator) -> list[dict[str, int]]:
+        if not isinstance(locator, dict) or locator.get("backend") != self.name:
+            raise LocatorInvalid(f"not a telegram locator: {locator!r}")
+        parts = locator.get("parts")
+        if not isinstance(parts, list) or not parts:
+            raise LocatorInvalid(f"not a telegram locator: {locator!r}")
+        for part in parts:
+            fields = ("chat", "message", "size")
+            if not isinstance(part, dict) or not all(isinstance(part.get(k), int) for k in fields):
+                raise LocatorInvalid(f"a telegram part needs chat, message and size: {part!r}")
+        return parts

@@ -1,0 +1,244 @@
+"""Which Telegram session does a piece of work: connecting, floods, channel access.
+
+`SessionRouter.run(work, chat=...)` hands `work` a connected session that is not cooling down
+and can use the channel, preferring the one named (a viewer's session) and otherwise the least
+busy. A FloodWait (or FLOOD_PREMIUM_WAIT) cools that session down, here and in the shared
+viewer pool, and the work moves on to the next session; so does a network failure. A channel
+the session cannot see is remembered and reported by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import connection
+from telethon import errors
+
+from .base import StorageError
+from .telegram_sessions import SessionSpec
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+FLOOD_ERRORS = (errors.FloodWaitError, errors.FloodPremiumWaitError)
+TRANSIENT_ERRORS = (
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+    errors.ServerError,
+    errors.TimedOutError,
+    errors.RpcCallFailError,
+)
+
+
+class TelegramUnavailable(StorageError):
+    """Telegram cannot serve this now (floods, outages); retry after `retry_after` seconds."""
+
+    permanent = False
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ChannelProblem(StorageError):
+    """A session cannot see or post to a storage channel; the message says which and why."""
+
+
+@dataclass(eq=False)
+class Session:
+    spec: SessionSpec
+    client: Any = None
+    cooling_until: float = 0.0
+    in_flight: int = 0
+    connect_lock: asyncio.Lock | None = None
+    dc_slots: dict[int, asyncio.Semaphore] = field(default_factory=dict)
+    peers: dict[int, Any] = field(default_factory=dict)
+    blocked_chats: set[int] = field(default_factory=set)
+    # (chat, message) -> (InputDocumentFileLocation, dc id), least recently used first
+    locations: OrderedDict[tuple[int, int], tuple[Any, int]] = field(default_factory=OrderedDict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class ChannelReport:
+    session: str
+    chat_id: int
+    title: str
+    problem: str  # "" when the session can read and post there
+
+
+def _in_thread_with_db(function: Callable[..., T], *args: Any) -> Awaitable[T]:
+    """Run a database call in a worker thread (never on the loop) and close its connection."""
+
+    def run() -> T:
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    return asyncio.to_thread(run)
+
+
+class SessionRouter:
+    def __init__(
+        self,
+        specs: list[SessionSpec],
+        *,
+        client_factory: Callable[[SessionSpec, str], Any],
+        logins: tuple[Callable[[SessionSpec], str], Callable[[SessionSpec, str], None]],
+        pool: Any = None,
+        clock: Callable[[], float],
+    ) -> None:
+        if not specs:
+            raise ValueError("the Telegram backend needs at least one session")
+        self.sessions = [Session(spec) for spec in specs]
+        self.client_factory = client_factory
+        self.login_load, self.login_save = logins
+        self.pool = pool
+        self.clock = clock
+
+    async def check(self, chat_ids: list[int]) -> list[ChannelReport]:
+        reports = []
+        for session in self.sessions:
+            try:
+                await self.connect(session)
+            except (StorageError, *TRANSIENT_ERRORS, errors.RPCError) as exc:
+                reports.append(ChannelReport(session.name, 0, "", f"cannot connect: {exc}"))
+                continue
+            for chat_id in chat_ids:
+                reports.append(await self.channel_report(session, chat_id))
+        for report in reports:
+            if report.problem:
+                log.error("telegram: %s: %s", report.session, report.problem)
+        return reports
+
+    async def channel_report(self, session: Session, chat_id: int) -> ChannelReport:
+        try:
+            peer = await self.peer(session, chat_id)
+            permissions = await session.client.get_permissions(peer, "me")
+        except ChannelProblem as exc:
+            return ChannelReport(session.name, chat_id, "", str(exc))
+        except errors.RPCError as exc:
+            return ChannelReport(session.name, chat_id, "", f"channel {chat_id}: {exc}")
+        title = getattr(peer, "title", "") or str(chat_id)
+        problem = ""
+        if not permissions.is_admin:
+            problem = f"{session.name} is not an admin of “{title}” ({chat_id}); make it one"
+        elif getattr(peer, "broadcast", False) and not permissions.post_messages:
+            problem = f"{session.name} may not post in “{title}” ({chat_id}); allow it to post"
+        if problem:
+            session.blocked_chats.add(chat_id)
+        else:
+            session.blocked_chats.discard(chat_id)
+        return ChannelReport(session.name, chat_id, title, problem)
+
+    async def connect(self, session: Session) -> None:
+        if session.connect_lock is None:
+            session.connect_lock = asyncio.Lock()
+        async with session.connect_lock:
+            if session.client is not None:
+                return
+            spec = session.spec
+            saved = await _in_thread_with_db(self.login_load, spec) if spec.is_bot else ""
+            client = self.client_factory(spec, saved or spec.string_session)
+            await client.connect()
+            if not await client.is_user_authorized():
+                if not spec.is_bot:
+                    await client.disconnect()
+                    raise StorageError(
+                        f"{spec.name} is not logged in; make a new string session with "
+                        "`manage.py telegram_login` and put it in TELEGRAM_SESSIONS"
+                    )
+                await client.sign_in(bot_token=spec.bot_token)
+                await _in_thread_with_db(self.login_save, spec, client.session.save())
+                log.info("telegram: %s logged in; its session is kept for next time", spec.name)
+            session.client = client
+
+    def pick(
+        self, chat: int, preferred: str | None, tried: set[str], cooling_too: bool = False
+    ) -> Session | None:
+        now = self.clock()
+        free = [
+            s
+            for s in self.sessions
+            if s.name not in tried
+            and (cooling_too or s.cooling_until <= now)
+            and chat not in s.blocked_chats
+        ]
+        for session in free:
+            if session.name == preferred:
+                return session
+        return min(free, key=lambda s: s.in_flight, default=None)
+
+    async def cool(self, session: Session, seconds: int) -> None:
+        seconds = max(1, seconds)
+        session.cooling_until = self.clock() + seconds
+        log.warning(
+            "telegram: %s must wait %d s (flood); using other sessions", session.name, seconds
+        )
+        if self.pool is not None:
+            await asyncio.to_thread(self.pool.session_cooldown, session.name, seconds)
+
+    async def run(
+        self,
+        work: Callable[[Session], Awaitable[T]],
+        *,
+        chat: int,
+        preferred: str | None = None,
+        cooling_too: bool = False,
+    ) -> T:
+        """Run `work` on a free session; on a flood or a failure move on to the next one.
+
+        `cooling_too` admits sessions in a cooldown: Telegram's flood waits are per method,
+        so a session waiting out an upload flood can still delete messages.
+        """
+        tried: set[str] = set()
+        last_error: StorageError | None = None
+        while (session := self.pick(chat, preferred, tried, cooling_too)) is not None:
+            tried.add(session.name)
+            try:
+                await self.connect(session)
+                session.in_flight += 1
+                try:
+                    return await work(session)
+                finally:
+                    session.in_flight -= 1
+            except FLOOD_ERRORS as exc:
+                await self.cool(session, exc.seconds)
+                last_error = TelegramUnavailable(str(exc), retry_after=exc.seconds)
+            except ChannelProblem as exc:
+                session.blocked_chats.add(chat)
+                last_error = exc
+            except TRANSIENT_ERRORS as exc:
+                last_error = TelegramUnavailable(f"{session.name}: {exc!r}")
+            except errors.RPCError as exc:
+                raise StorageError(f"Telegram refused {session.name}'s request: {exc}") from exc
+        if last_error is not None and not isinstance(last_error, TelegramUnavailable):
+            raise last_error
+        raise TelegramUnavailable(
+            f"no Telegram session can serve channel {chat} now", retry_after=self.retry_after()
+        )
+
+    def retry_after(self) -> int:
+        waits = [s.cooling_until - self.clock() for s in self.sessions]
+        return max(1, int(min(waits) + 0.999))
+
+    async def peer(self, session: Session, chat: int) -> Any:
+        if chat not in session.peers:
+            try:
+                session.peers[chat] = await session.client.get_entity(chat)
+            except (ValueError, errors.ChannelPrivateError, errors.ChannelInvalidError) as exc:
+                raise ChannelProblem(
+                    f"{session.name} cannot see channel {chat}; add it to the channel as an "
+                    f"admin ({exc})"
+                ) from exc
+        return session.peers[chat]

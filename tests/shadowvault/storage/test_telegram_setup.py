@@ -1,0 +1,171 @@
+"""Sessions from settings, bot logins kept encrypted, channel wiring and the two commands."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
+
+from shadowvault import storage
+from shadowvault.storage import telegram_setup
+from shadowvault.storage.models import StorageChannel, TelegramLogin
+from shadowvault.storage.telegram import ChannelProblem, TelegramBackend
+from shadowvault.storage.telegram_sessions import sessions_from_settings
+from tests.telegram_fake import FakeTelegram
+
+BOT_A, BOT_B = "111:secret-a", "222:secret-b"
+
+
+@pytest.fixture
+def telegram(settings, monkeypatch) -> FakeTelegram:
+    """A fake Telegram behind the project's one Telethon chokepoint, and settings using it."""
+    server = FakeTelegram()
+    server.account("bot-111")
+    server.account("bot-222")
+    server.account("alice", is_bot=False)
+    settings.STORAGE_BACKEND = "telegram"
+    settings.TELEGRAM_API_ID = 12345
+    settings.TELEGRAM_API_HASH = "0123456789abcdef"
+    settings.TELEGRAM_BOT_TOKENS = [BOT_A, BOT_B]
+    settings.TELEGRAM_SESSIONS = []
+    settings.TELEGRAM_DEFAULT_CHANNEL = 0
+    monkeypatch.setattr(telegram_setup, "telethon_client", server.client)
+    storage.storage_backend.cache_clear()
+    storage.session_pool.cache_clear()
+    yield server
+    storage.storage_backend.cache_clear()
+    storage.session_pool.cache_clear()
+
+
+def test_sessions_come_from_settings_with_names_that_hide_secrets(telegram, settings) -> None:
+    settings.TELEGRAM_BOT_TOKENS = [BOT_A, f" {BOT_A} ", BOT_B]
+    settings.TELEGRAM_SESSIONS = ["fake:alice"]
+
+    specs = sessions_from_settings()
+
+    assert [spec.name for spec in specs] == ["bot-111", "bot-222", specs[2].name]
+    assert specs[2].name.startswith("user-")
+    assert "secret" not in repr(specs)
+    assert "alice" not in repr(specs)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"TELEGRAM_BOT_TOKENS": [], "TELEGRAM_SESSIONS": []},
+            "TELEGRAM_BOT_TOKENS or TELEGRAM_SESSIONS",
+        ),
+        ({"TELEGRAM_API_ID": 0}, "TELEGRAM_API_ID and TELEGRAM_API_HASH"),
+        ({"TELEGRAM_BOT_TOKENS": ["not-a-token"]}, "not a bot token"),
+    ],
+)
+def test_bad_session_settings_name_the_variable(telegram, settings, changes, message) -> None:
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        sessions_from_settings()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bot_logs_in_once_and_its_session_is_kept_encrypted(telegram, settings) -> None:
+    settings.TELEGRAM_BOT_TOKENS = [BOT_A]
+
+    telegram_setup.telegram_backend().close()
+    telegram_setup.telegram_backend().close()  # a restart
+
+    assert telegram.bot_logins["bot-111"] == 1
+    row = TelegramLogin.objects.get(bot_id=111)
+    assert "fake:bot-111" not in row.session_encrypted
+    assert "secret-a" not in row.session_encrypted
+
+    # a new key cannot read the old login: the bot logs in once more and the row is replaced
+    settings.TELEGRAM_SESSION_KEY = "x" * 43 + "="
+    telegram_setup.telegram_backend().close()
+    telegram_setup.telegram_backend().close()
+    assert telegram.bot_logins["bot-111"] == 2
+
+
+def test_a_session_key_that_is_not_a_fernet_key_is_refused(telegram, settings) -> None:
+    settings.TELEGRAM_SESSION_KEY = "too short"
+    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_SESSION_KEY must be a Fernet key"):
+        telegram_setup.telegram_backend()
+
+
+def test_uploads_go_to_the_tenants_newest_enabled_channel(
+    telegram, tenant, other_tenant, settings
+) -> None:
+    StorageChannel.objects.create(tenant=tenant, chat_id=-1001, title="old")
+    StorageChannel.objects.create(tenant=tenant, chat_id=-1002, title="new")
+    StorageChannel.objects.create(tenant=tenant, chat_id=-1003, title="off", enabled=False)
+    settings.TELEGRAM_DEFAULT_CHANNEL = -1009
+
+    assert telegram_setup.tenant_channel(tenant.id) == -1002
+    assert telegram_setup.tenant_channel(other_tenant.id) == -1009
+    settings.TELEGRAM_DEFAULT_CHANNEL = 0
+    with pytest.raises(ChannelProblem, match="has no storage channel"):
+        telegram_setup.tenant_channel(other_tenant.id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_storage_backend_builds_the_telegram_backend_and_stores_a_file(telegram, tmp_path) -> None:
+    from library.models import Tenant
+
+    tenant = Tenant.objects.create(name="T")
+    channel = telegram.channel("Vault T", admins={"bot-111", "bot-222"})
+    StorageChannel.objects.create(tenant=tenant, chat_id=channel.marked_id, title="Vault T")
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * 5000)
+
+    backend = storage.storage_backend()
+    try:
+        assert isinstance(backend, TelegramBackend)
+        locator = backend.put(path, name="f.bin", tenant_id=tenant.id)
+    finally:
+        backend.close()
+
+    assert locator["parts"][0]["chat"] == channel.marked_id
+    assert telegram.stored_bytes(channel.marked_id, 1) == b"x" * 5000
+    assert [s.name for s in backend.router.sessions] == storage.session_pool().sessions
+
+
+@pytest.mark.django_db(transaction=True)  # logins are saved from the backend's own thread
+def test_telegram_check_reports_each_session_and_channel(telegram, tenant) -> None:
+    good = telegram.channel("Good", admins={"bot-111", "bot-222"})
+    half = telegram.channel("Half", admins={"bot-111"}, members={"bot-222"})
+    StorageChannel.objects.create(tenant=tenant, chat_id=good.marked_id)
+    StorageChannel.objects.create(tenant=tenant, chat_id=half.marked_id)
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("telegram_check", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4
+    assert sum("ok: can read and post" in line for line in lines) == 3
+    assert any(line.startswith("bot-222") and "not an admin of “Half”" in line for line in lines)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_telegram_check_passes_when_all_is_well(telegram, tenant) -> None:
+    good = telegram.channel("Good", admins={"bot-111", "bot-222"})
+    StorageChannel.objects.create(tenant=tenant, chat_id=good.marked_id)
+    out = io.StringIO()
+
+    call_command("telegram_check", stdout=out)
+
+    assert out.getvalue().count("ok: can read and post") == 2
+
+
+def test_telegram_check_without_sessions_says_what_to_set(telegram, settings, db) -> None:
+    settings.TELEGRAM_BOT_TOKENS = []
+    with pytest.raises(CommandError, match="TELEGRAM_BOT_TOKENS or TELEGRAM_SESSIONS"):
+        call_command("telegram_check")
+
+
+def test_telegram_login_needs_api_credentials(settings) -> None:
+    settings.TELEGRAM_API_ID = 0
+    with pytest.raises(CommandError, match="TELEGRAM_API_ID and TELEGRAM_API_HASH"):
+        call_command("telegram_login")

@@ -1,0 +1,365 @@
+"""A fake Telegram for the storage backend's tests, behind the Telethon client calls it makes.
+
+`FakeTelegram` is the server side (accounts, channels, messages, documents, DCs) and
+`FakeTelegramClient` mirrors the `TelegramClient` methods the backend calls, with Telethon's
+names, arguments, return types (real `telethon.tl.types` objects) and errors (real
+`telethon.errors`). It enforces what Telegram enforces and the backend must respect:
+- `upload.getFile`: offset and limit divisible by 4 KiB, 1 MiB divisible by limit, a request
+  never crossing a 1 MiB boundary (LIMIT_INVALID / OFFSET_INVALID otherwise);
+- the per-file size limit (FILE_PARTS_INVALID above it), 512 KiB upload parts at most;
+- file references that expire (`expire_references()`: FILE_REFERENCE_EXPIRED until the
+  message is fetched again), documents living in one DC (FILE_MIGRATE_X elsewhere);
+- channel membership and admin rights; injected FloodWaits per account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from telethon import errors
+from telethon.tl import functions, types
+from telethon.tl.custom.participantpermissions import ParticipantPermissions
+
+MiB = 1024 * 1024
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class FakeDocument:
+    id: int
+    access_hash: int
+    data: bytes
+    dc_id: int
+    name: str
+    reference_generation: int = 0
+
+
+@dataclass
+class FakeChannel:
+    id: int  # the bare id; the marked id is -100<id>
+    title: str
+    admins: set[str] = field(default_factory=set)  # account names that may post
+    members: set[str] = field(default_factory=set)  # account names that can see it
+    messages: dict[int, FakeDocument] = field(default_factory=dict)
+    next_message: int = 1
+
+    @property
+    def marked_id(self) -> int:
+        return int(f"-100{self.id}")
+
+
+@dataclass
+class FakeAccount:
+    name: str
+    home_dc: int
+    is_bot: bool
+    user_id: int
+
+
+class FakeTelegram:
+    def __init__(self, *, max_file_bytes: int = 2000 * MiB, latency: float = 0.0) -> None:
+        self.max_file_bytes = max_file_bytes
+        self.latency = latency
+        self.accounts: dict[str, FakeAccount] = {}
+        self.channels: dict[int, FakeChannel] = {}
+        self.uploads: dict[int, bytes] = {}
+        self.ids = itertools.count(1000)
+        self.reference_generation = 0
+        self.floods: dict[str, list[list]] = defaultdict(list)  # [after, seconds, premium]
+        self.bot_logins: dict[str, int] = defaultdict(int)
+        self.get_file_calls: list[tuple[str, int, int, int]] = []  # account, dc, offset, limit
+        self.in_flight: dict[tuple[str, int], int] = defaultdict(int)
+        self.most_in_flight: dict[tuple[str, int], int] = defaultdict(int)
+        self.upload_dc = 2  # where new documents land
+
+    # --- set-up ---
+
+    def account(self, name: str, *, home_dc: int = 2, is_bot: bool = True) -> FakeAccount:
+        account = FakeAccount(name, home_dc, is_bot, user_id=next(self.ids))
+        self.accounts[name] = account
+        return account
+
+    def channel(self, title: str, *, admins: set[str] = (), members: set[str] = ()) -> FakeChannel:
+        channel = FakeChannel(next(self.ids), title, set(admins), set(members) | set(admins))
+        self.channels[channel.marked_id] = channel
+        return channel
+
+    def flood_next(
+        self, account: str, seconds: int, *, premium: bool = False, after: int = 0
+    ) -> None:
+        """The account's getFile or upload-part call after the next `after` ones floods."""
+        self.floods[account].append([after, seconds, premium])
+
+    def expire_references(self) -> None:
+        self.reference_generation += 1
+
+    def session_string(self, account: str) -> str:
+        return f"fake:{account}"
+
+    def stored_bytes(self, chat_id: int, message_id: int) -> bytes:
+        return self.channels[chat_id].messages[message_id].data
+
+    # --- server side of the calls ---
+
+    def check_flood(self, account: str, request: object) -> None:
+        if self.floods[account]:
+            if self.floods[account][0][0] > 0:
+                self.floods[account][0][0] -= 1
+                return
+            _, seconds, premium = self.floods[account].pop(0)
+            error = errors.FloodPremiumWaitError if premium else errors.FloodWaitError
+            raise error(request=request, capture=seconds)
+
+    def reference(self, document: FakeDocument) -> bytes:
+        return hashlib.sha256(f"{document.id}:{self.reference_generation}".encode()).digest()[:16]
+
+    def visible_channel(self, account: str, chat_id: int) -> FakeChannel:
+        channel = self.channels.get(chat_id)
+        if channel is None or account not in channel.members:
+            raise ValueError(
+                f"Could not find the input entity for PeerChannel(channel_id={chat_id})"
+            )
+        return channel
+
+    async def get_file(
+        self, account: str, dc: int, request: functions.upload.GetFileRequest
+    ) -> types.upload.File:
+        offset, limit, location = request.offset, request.limit, request.location
+        self.check_flood(account, request)
+        if offset % 4096 or offset < 0:
+            raise errors.OffsetInvalidError(request=request)
+        if (
+            limit <= 0
+            or limit % 4096
+            or MiB % limit
+            or offset // MiB != (offset + limit - 1) // MiB
+        ):
+            raise errors.LimitInvalidError(request=request)
+        document = self.document(location.id)
+        if document is None or location.access_hash != document.access_hash:
+            raise errors.FileIdInvalidError(request=request)
+        if location.file_reference != self.reference(document):
+            raise errors.FileReferenceExpiredError(request=request)
+        if dc != document.dc_id:
+            raise errors.FileMigrateError(request=request, capture=document.dc_id)
+        key = (account, dc)
+        self.get_file_calls.append((account, dc, offset, limit))
+        self.in_flight[key] += 1
+        self.most_in_flight[key] = max(self.most_in_flight[key], self.in_flight[key])
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            self.in_flight[key] -= 1
+        return types.upload.File(
+            types.storage.FilePartial(), 0, document.data[offset : offset + limit]
+        )
+
+    def document(self, document_id: int) -> FakeDocument | None:
+        for channel in self.channels.values():
+            for document in channel.messages.values():
+                if document.id == document_id:
+                    return document
+        return None
+
+    def client(self, spec, string_session: str) -> FakeTelegramClient:
+        """A `client_factory` for the backend: the fake plays the part of `telethon_client`."""
+        return FakeTelegramClient(self, string_session, bot_token=getattr(spec, "bot_token", ""))
+
+
+class FakeSession:
+    """The slice of a Telethon StringSession the backend reads: `dc_id` and `save()`."""
+
+    def __init__(self, server: FakeTelegram, string: str) -> None:
+        self.server = server
+        self.account_name = string.removeprefix("fake:") if string.startswith("fake:") else ""
+
+    @property
+    def dc_id(self) -> int:
+        account = self.server.accounts.get(self.account_name)
+        return account.home_dc if account else 2
+
+    def save(self) -> str:
+        return self.server.session_string(self.account_name) if self.account_name else ""
+
+
+class FakeSender:
+    def __init__(self, dc_id: int) -> None:
+        self.dc_id = dc_id
+
+
+class FakeTelegramClient:
+    def __init__(self, server: FakeTelegram, string_session: str, *, bot_token: str = "") -> None:
+        self.server = server
+        self.session = FakeSession(server, string_session)
+        self.bot_token = bot_token
+        self.connected = False
+        self.borrowed: list[int] = []
+
+    @property
+    def account(self) -> FakeAccount:
+        if not self.connected:
+            raise ConnectionError("Cannot send requests while disconnected")
+        account = self.server.accounts.get(self.session.account_name)
+        if account is None:
+            raise errors.AuthKeyUnregisteredError(request=None)
+        return account
+
+    async def connect(self) -> None:
+        self.connected = True
+
+    async def disconnect(self) -> None:
+        self.connected = False
+
+    async def is_user_authorized(self) -> bool:
+        return self.session.account_name in self.server.accounts
+
+    async def sign_in(
+        self, phone=None, code=None, *, password=None, bot_token=None, phone_code_hash=None
+    ):
+        bot_id = bot_token.split(":", 1)[0]
+        name = f"bot-{bot_id}"
+        if name not in self.server.accounts:
+            raise errors.AccessTokenInvalidError(request=None)
+        self.server.bot_logins[name] += 1
+        self.session.account_name = name
+        return types.User(id=self.server.accounts[name].user_id, bot=True, username=name)
+
+    async def get_me(self) -> types.User:
+        account = self.account
+        return types.User(id=account.user_id, bot=account.is_bot, username=account.name)
+
+    async def get_entity(self, chat_id: int) -> types.Channel:
+        channel = self.server.visible_channel(self.account.name, chat_id)
+        return types.Channel(
+            id=channel.id,
+            title=channel.title,
+            photo=types.ChatPhotoEmpty(),
+            date=NOW,
+            broadcast=True,
+            access_hash=channel.id * 7,
+        )
+
+    async def get_permissions(
+        self, entity: types.Channel, user: str | None = None
+    ) -> ParticipantPermissions:
+        assert user == "me"
+        account = self.account
+        channel = self.server.visible_channel(account.name, int(f"-100{entity.id}"))
+        if account.name in channel.admins:
+            rights = types.ChatAdminRights(
+                post_messages=True, edit_messages=True, delete_messages=True
+            )
+            participant = types.ChannelParticipantAdmin(account.user_id, 1, NOW, rights)
+        else:
+            participant = types.ChannelParticipant(account.user_id, NOW)
+        return ParticipantPermissions(participant, False)
+
+    async def upload_file(
+        self,
+        file,
+        *,
+        part_size_kb=None,
+        file_size=None,
+        file_name=None,
+        progress_callback=None,
+        **_,
+    ):
+        account = self.account
+        if part_size_kb is None or part_size_kb > 512 or 1024 % part_size_kb:
+            raise ValueError("The part size must be evenly divisible by 1024")
+        part = int(part_size_kb * 1024)
+        if file_size is None:
+            raise AssertionError("the backend always names the size")
+        if (file_size + part - 1) // part > 4000:  # Telegram's cap on parts of one file
+            raise errors.FilePartsInvalidError(request=None)
+        chunks = []
+        sent = 0
+        while sent < file_size:
+            self.server.check_flood(account.name, "SaveBigFilePartRequest")
+            data = file.read(min(part, file_size - sent))
+            if not data:
+                raise ValueError("the stream ended before file_size bytes")
+            chunks.append(data)
+            sent += len(data)
+            if progress_callback:
+                progress_callback(sent, file_size)
+            await asyncio.sleep(0)
+        file_id = next(self.server.ids)
+        self.server.uploads[file_id] = b"".join(chunks)
+        parts = len(chunks)
+        if file_size > 10 * MiB:
+            return types.InputFileBig(file_id, parts, file_name or "file")
+        return types.InputFile(file_id, parts, file_name or "file", "")
+
+    async def send_file(
+        self, entity, file, *, force_document=False, attributes=None, **_
+    ) -> types.Message:
+        account = self.account
+        channel = self.server.visible_channel(account.name, int(f"-100{entity.id}"))
+        if account.name not in channel.admins:
+            raise errors.ChatWriteForbiddenError(request=None)
+        data = self.server.uploads.pop(file.id)
+        if len(data) > self.server.max_file_bytes:
+            raise errors.FilePartsInvalidError(request=None)
+        name = next(
+            a.file_name for a in attributes or [] if isinstance(a, types.DocumentAttributeFilename)
+        )
+        document = FakeDocument(
+            next(self.server.ids), next(self.server.ids), data, self.server.upload_dc, name
+        )
+        message_id = channel.next_message
+        channel.next_message += 1
+        channel.messages[message_id] = document
+        return self.message(channel, message_id)
+
+    def message(self, channel: FakeChannel, message_id: int) -> types.Message:
+        document = channel.messages[message_id]
+        media = types.MessageMediaDocument(
+            document=types.Document(
+                id=document.id,
+                access_hash=document.access_hash,
+                file_reference=self.server.reference(document),
+                date=NOW,
+                mime_type="application/octet-stream",
+                size=len(document.data),
+                dc_id=document.dc_id,
+                attributes=[types.DocumentAttributeFilename(document.name)],
+            )
+        )
+        return types.Message(
+            id=message_id, peer_id=types.PeerChannel(channel.id), date=NOW, message="", media=media
+        )
+
+    async def get_messages(self, entity, ids: int | None = None):
+        channel = self.server.visible_channel(self.account.name, int(f"-100{entity.id}"))
+        if ids not in channel.messages:
+            return None
+        return self.message(channel, ids)
+
+    async def delete_messages(self, entity, message_ids):
+        account = self.account
+        channel = self.server.visible_channel(account.name, int(f"-100{entity.id}"))
+        if account.name not in channel.admins:
+            raise errors.MessageDeleteForbiddenError(request=None)
+        deleted = [m for m in message_ids if channel.messages.pop(m, None) is not None]
+        return [types.messages.AffectedMessages(pts=1, pts_count=len(deleted))]
+
+    async def __call__(self, request):
+        return await self._call(FakeSender(self.session.dc_id), request)
+
+    async def _borrow_exported_sender(self, dc_id: int) -> FakeSender:
+        self.borrowed.append(dc_id)
+        return FakeSender(dc_id)
+
+    async def _return_exported_sender(self, sender: FakeSender) -> None:
+        self.borrowed.remove(sender.dc_id)
+
+    async def _call(self, sender: FakeSender, request):
+        if not isinstance(request, functions.upload.GetFileRequest):
+            raise NotImplementedError(f"the fake does not answer {type(request).__name__}")
+        return await self.server.get_file(self.account.name, sender.dc_id, request)
