@@ -7,6 +7,10 @@
 2. Session pool admit+release pairs per second, from several processes at once against one
    Redis (a private redis-server on a free port), against a bare Redis PING round trip
    (the baseline); and the highest load any session reached (must stay <= the cap).
+3. Telegram backend read-ahead against the fake Telegram with a fixed delay per getFile call
+   (a round trip to a DC): MiB/s reading one chunk at a time, as Telethon's own download does
+   (the baseline), against several chunks in flight. It measures the backend's pipelining,
+   not Telegram.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from shadowvault.storage.filesystem import CHUNK_BYTES, FilesystemBackend  # noqa: E402
 from shadowvault.storage.pool import PoolFull, SessionPool  # noqa: E402
+from shadowvault.storage.telegram import TelegramBackend  # noqa: E402
+from shadowvault.storage.telegram_sessions import bot_spec  # noqa: E402
 from tests.processes import free_port, redis_server  # noqa: E402
+from tests.telegram_fake import FakeTelegram, MiB  # noqa: E402
 
 SESSIONS = [f"bot-{n}" for n in range(4)]
 CAP = 15
@@ -45,7 +52,7 @@ def plain_read(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def backend_read(backend: FilesystemBackend, locator: dict, size: int) -> float:
+def backend_read(backend: FilesystemBackend | TelegramBackend, locator: dict, size: int) -> float:
     async def drain() -> None:
         async for _chunk in backend.open_range(locator, 0, size - 1):
             pass
@@ -155,14 +162,46 @@ def contention(processes: int, seconds: float) -> None:
     print(f"  highest load seen   {highest:9d}     (cap {CAP})")
 
 
+def telegram_read_ahead(megabytes: int, latency_ms: float, workdir: Path) -> None:
+    telegram = FakeTelegram(latency=latency_ms / 1000)
+    telegram.account("bot-1")
+    channel = telegram.channel("bench", admins={"bot-1"})
+    path = workdir / "telegram.bin"
+    path.write_bytes(os.urandom(megabytes * MiB))
+    print(f"\ntelegram backend (fake, {latency_ms:.0f} ms per getFile), {megabytes} MiB read")
+    baseline = None
+    for read_ahead in (1, 2, 4, 8):
+        backend = TelegramBackend(
+            [bot_spec("1:bench")],
+            client_factory=telegram.client,
+            channel_of=lambda _tenant: channel.marked_id,
+            logins=(lambda _spec: "", lambda _spec, _session: None),
+            max_file_bytes=2000 * MiB,
+            read_ahead=read_ahead,
+            requests_per_dc=8,
+        )
+        try:
+            locator = backend.put(path, name="bench.bin")
+            seconds = backend_read(backend, locator, megabytes * MiB)
+        finally:
+            backend.close()
+        rate = megabytes / seconds
+        baseline = baseline or rate
+        label = "one at a time (baseline)" if read_ahead == 1 else f"{read_ahead} in flight"
+        print(f"  {label:<26}{rate:8.1f} MiB/s  ratio {rate / baseline:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=512)
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--telegram-megabytes", type=int, default=32)
+    parser.add_argument("--telegram-latency-ms", type=float, default=50)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sv-bench-storage-") as workdir:
         throughput(args.megabytes, Path(workdir))
+        telegram_read_ahead(args.telegram_megabytes, args.telegram_latency_ms, Path(workdir))
     contention(args.processes, args.seconds)
 
 

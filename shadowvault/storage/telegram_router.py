@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import connection
 from telethon import errors
 
 from .base import StorageError
@@ -74,18 +73,6 @@ class ChannelReport:
     chat_id: int
     title: str
     problem: str  # "" when the session can read and post there
-
-
-def _in_thread_with_db(function: Callable[..., T], *args: Any) -> Awaitable[T]:
-    """Run a database call in a worker thread (never on the loop) and close its connection."""
-
-    def run() -> T:
-        try:
-            return function(*args)
-        finally:
-            connection.close()
-
-    return asyncio.to_thread(run)
 
 
 class SessionRouter:
@@ -148,7 +135,7 @@ class SessionRouter:
             if session.client is not None:
                 return
             spec = session.spec
-            saved = await _in_thread_with_db(self.login_load, spec) if spec.is_bot else ""
+            saved = await asyncio.to_thread(self.login_load, spec) if spec.is_bot else ""
             client = self.client_factory(spec, saved or spec.string_session)
             await client.connect()
             if not await client.is_user_authorized():
@@ -159,7 +146,7 @@ class SessionRouter:
                         "`manage.py telegram_login` and put it in TELEGRAM_SESSIONS"
                     )
                 await client.sign_in(bot_token=spec.bot_token)
-                await _in_thread_with_db(self.login_save, spec, client.session.save())
+                await asyncio.to_thread(self.login_save, spec, client.session.save())
                 log.info("telegram: %s logged in; its session is kept for next time", spec.name)
             session.client = client
 

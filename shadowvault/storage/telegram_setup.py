@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
 import redis
 from django.conf import settings
+from django.db import connection
 
 from .pool import SessionPool
 from .telegram import ChannelProblem, TelegramBackend
 from .telegram_client import telethon_client
 from .telegram_sessions import login_save, saved_login, session_cipher, sessions_from_settings
+
+T = TypeVar("T")
+
+
+def in_own_connection(function: Callable[..., T]) -> Callable[..., T]:
+    """`function`, closing the thread's database connection after: the backend calls the
+    login store from short-lived worker threads, whose connections would otherwise leak."""
+
+    @wraps(function)
+    def call(*args: Any) -> T:
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    return call
 
 
 def tenant_channel(tenant_id: int | None) -> int:
@@ -60,7 +81,7 @@ def telegram_backend(*, check_channels: bool = True) -> TelegramBackend:
         specs,
         client_factory=telethon_client,
         channel_of=tenant_channel,
-        logins=(saved_login, login_save),
+        logins=(in_own_connection(saved_login), in_own_connection(login_save)),
         pool=session_pool(),
         max_file_bytes=settings.TELEGRAM_MAX_FILE_BYTES,
         read_ahead=settings.TELEGRAM_READ_AHEAD,

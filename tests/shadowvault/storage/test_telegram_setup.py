@@ -169,3 +169,34 @@ def test_telegram_login_needs_api_credentials(settings) -> None:
     settings.TELEGRAM_API_ID = 0
     with pytest.raises(CommandError, match="TELEGRAM_API_ID and TELEGRAM_API_HASH"):
         call_command("telegram_login")
+
+
+def test_telegram_server_settings_point_a_real_client_elsewhere(settings) -> None:
+    import rsa as rsa_keys
+    from telethon.crypto import rsa as telethon_rsa
+
+    from shadowvault.storage.telegram_client import telethon_client
+    from shadowvault.storage.telegram_sessions import bot_spec
+
+    public, _ = rsa_keys.newkeys(512)
+    settings.TELEGRAM_API_ID, settings.TELEGRAM_API_HASH = 1, "hash"
+    settings.TELEGRAM_SERVER = "2:[::1]:4430"
+    settings.TELEGRAM_SERVER_PUBLIC_KEY = public.save_pkcs1().decode()
+
+    client = telethon_client(bot_spec(BOT_A), "")  # built, not connected
+
+    assert (client.session.dc_id, client.session.server_address, client.session.port) == (
+        2,
+        "::1",
+        4430,
+    )
+    assert telethon_rsa._compute_fingerprint(public) in telethon_rsa._server_keys
+    assert client.flood_sleep_threshold == 0  # floods come back to the backend, never slept
+
+
+@pytest.mark.parametrize("value", ["2:host", "x:host:443", "2::443"])
+def test_a_malformed_telegram_server_is_refused(value) -> None:
+    from shadowvault.storage.telegram_client import parse_server
+
+    with pytest.raises(ImproperlyConfigured, match="dc_id:host:port"):
+        parse_server(value)
