@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 # Binaries the stack and the tests start, and the Debian package that provides each.
 OS_PACKAGES=(
   "redis-server:redis-server"
+  "nginx:nginx"      # the gateway; Debian's build has the slice and secure_link modules
+  "ffmpeg:ffmpeg"    # ffmpeg and ffprobe: scrubbing, probing, and the streaming client test
 )
 PYTHON=${PYTHON:-python3}
 VENV=.venv
@@ -15,7 +17,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 for entry in "${OS_PACKAGES[@]}"; do
-  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
+  PATH="$PATH:/usr/sbin:/sbin" command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
 done
 if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   missing+=("python3-venv")
@@ -24,7 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing OS packages: ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  # Debian's package starts a system redis on 6379; the project's scripts reuse it if it answers.
+  # Debian's packages may start a system redis (6379) and nginx (80); the project reuses that
+  # redis if it answers and runs its own nginx with its own config on its own port.
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

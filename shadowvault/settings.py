@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "library",
     "shadowvault.storage",
+    "streaming",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,22 @@ TELEGRAM_MAX_FILE_BYTES = env.int("TELEGRAM_MAX_FILE_BYTES", default=2000 * 1024
 # TELEGRAM_REQUESTS_PER_DC at a time per session and data centre (flood limits are per DC).
 TELEGRAM_READ_AHEAD = env.int("TELEGRAM_READ_AHEAD", default=4)
 TELEGRAM_REQUESTS_PER_DC = env.int("TELEGRAM_REQUESTS_PER_DC", default=6)
+
+# --- Streaming ---
+# Where viewers' links point: the gateway (nginx). "{host}" is the host the API was asked on.
+STREAM_GATEWAY_ORIGIN = env.str("STREAM_GATEWAY_ORIGIN", default="http://{host}:8080")
+STREAM_LINK_TTL_SECONDS = env.int("STREAM_LINK_TTL_SECONDS", default=6 * 3600)
+# Link-signing keys, newest first: the first signs, all verify (rotation without broken
+# links). Empty: one key derived from SECRET_KEY.
+STREAM_SIGNING_KEYS = env.list("STREAM_SIGNING_KEYS", default=[])
+# The header nginx sends the origin; empty: derived from SECRET_KEY.
+ORIGIN_SECRET = env.str("ORIGIN_SECRET", default="")
+# Processes behind the gateway (make run, render_nginx).
+GATEWAY_LISTEN = env.str("GATEWAY_LISTEN", default="127.0.0.1:8080")
+WEB_BIND = env.str("WEB_BIND", default="127.0.0.1:8000")
+ORIGIN_BIND = env.str("ORIGIN_BIND", default="127.0.0.1:8001")
+NGINX_DIR = Path(env.str("NGINX_DIR", default=str(DATA_DIR / "nginx")))
+NGINX_CACHE_MAX_SIZE = env.str("NGINX_CACHE_MAX_SIZE", default="10g")
 
 # --- Redis and cache ---
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from streaming.urls import api_urlpatterns as stream_api_urls
+from streaming.urls import urlpatterns as stream_urls
+
 from .health import healthz
 
 urlpatterns = [
@@ -12,4 +15,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("library.api.urls")),
+    path("api/", include(stream_api_urls)),
+    *stream_urls,
 ]

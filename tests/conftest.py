@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlparse
 
 import pytest
 import redis
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
+from rest_framework.test import APIClient
 
 from library.models import Membership, Tenant
 from tests import processes, tmdb_fixture
@@ -84,3 +85,21 @@ def tmdb_settings(tmdb_server: TMDBFixtureServer, settings) -> TMDBFixtureServer
     settings.TMDB_API_KEY = tmdb_fixture.API_KEY
     settings.TMDB_BEARER_TOKEN = ""
     return tmdb_server
+
+
+# --- API clients ---
+
+TENANT_A_HOST = "tenant-a.test"
+
+
+@pytest.fixture
+def api_as() -> Callable[..., APIClient]:
+    """An API client logged in as `user` (or anonymous), talking to `host`."""
+
+    def make(user: User | None, host: str = TENANT_A_HOST) -> APIClient:
+        client = APIClient(HTTP_HOST=host)
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

@@ -132,3 +132,75 @@ def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[su
     finally:
         control.release()
         stop(process, timeout=20)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def asgi_server(app: str, *, port: int, env: dict[str, str], name: str) -> Iterator[Path]:
+    """Run `uvicorn <app>` on `port` with `env` on top of ours; yield its log file."""
+    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env}
+    logfile = Path(tempfile.mkdtemp(prefix=f"sv-{name}-")) / f"{name}.log"
+    with open(logfile, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "info",
+                "--no-access-log",
+                "--lifespan",
+                "auto",
+            ],
+            cwd=PROJECT_ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{logfile.read_text()[-3000:]}")
+        return port_open(port)
+
+    try:
+        wait_until(answers, timeout=30, what=f"{name} listening on {port}")
+        yield logfile
+    finally:
+        stop(process)
+
+
+@contextmanager
+def nginx(config: Path) -> Iterator[Path]:
+    """Run nginx in the foreground with `config` (prefix = its directory); yield the prefix."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(binary):
+        raise RuntimeError("nginx is not installed: run `make bootstrap` (installs it)")
+    prefix = config.parent
+    process = subprocess.Popen(
+        [
+            binary,
+            "-p",
+            str(prefix),
+            "-c",
+            str(config),
+            "-e",
+            str(prefix / "logs" / "error.log"),
+            "-g",
+            "daemon off;",
+        ],
+    )
+    try:
+        yield prefix
+    finally:
+        stop(process)

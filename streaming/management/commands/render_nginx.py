@@ -1,0 +1,40 @@
+"""Write the gateway's nginx.conf for this machine (make run) or a production host."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from streaming.nginx import gateway_config, nginx_render
+
+
+class Command(BaseCommand):
+    help = (
+        "Render deploy/nginx/nginx.conf.template into <prefix>/nginx.conf. Defaults come from "
+        "settings (NGINX_DIR, GATEWAY_LISTEN, WEB_BIND, ORIGIN_BIND); run it with "
+        "`nginx -p <prefix> -c <prefix>/nginx.conf`."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--prefix", help="Directory for the config, logs, temp files.")
+        parser.add_argument("--listen", help="Gateway address, e.g. 127.0.0.1:8080 or 443.")
+        parser.add_argument("--web", help="The web process, host:port or unix:/path.")
+        parser.add_argument("--origin", help="The origin process, host:port or unix:/path.")
+        parser.add_argument("--cache-dir", help="Where slices are cached.")
+        parser.add_argument("--cache-max-size", help="nginx size, e.g. 50g.")
+        parser.add_argument("--workers", help="worker_processes (default auto).")
+        parser.add_argument("--user", help="User the workers run as (default: this one).")
+
+    def handle(self, *args, **options) -> None:
+        keys = [
+            "prefix",
+            "listen",
+            "web",
+            "origin",
+            "cache_dir",
+            "cache_max_size",
+            "workers",
+            "user",
+        ]
+        config = gateway_config(**{key: options.get(key) for key in keys})
+        path = nginx_render(config)
+        self.stdout.write(str(path))

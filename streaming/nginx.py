@@ -1,0 +1,56 @@
+"""The gateway's nginx configuration, rendered from deploy/nginx/nginx.conf.template."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.template import Context, Engine
+
+from .signing import origin_secret
+
+TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx" / "nginx.conf.template"
+TEMP_DIRS = ["logs", "tmp/client_body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"]
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    prefix: str
+    listen: str
+    web: str
+    origin: str
+    cache_dir: str
+    cache_max_size: str = "10g"
+    cache_lock_timeout: str = "60s"
+    workers: str = "auto"
+    user: str = field(default_factory=getpass.getuser)
+
+
+def gateway_config(**overrides: str) -> GatewayConfig:
+    prefix = Path(overrides.pop("prefix", None) or settings.NGINX_DIR)
+    values = {
+        "prefix": str(prefix),
+        "listen": settings.GATEWAY_LISTEN,
+        "web": settings.WEB_BIND,
+        "origin": settings.ORIGIN_BIND,
+        "cache_dir": str(prefix / "cache"),
+        "cache_max_size": settings.NGINX_CACHE_MAX_SIZE,
+    }
+    values.update({key: value for key, value in overrides.items() if value})
+    return GatewayConfig(**values)
+
+
+def nginx_render(config: GatewayConfig) -> Path:
+    """Write `<prefix>/nginx.conf` and make the directories nginx writes to; return its path."""
+    prefix = Path(config.prefix)
+    for directory in TEMP_DIRS:
+        (prefix / directory).mkdir(parents=True, exist_ok=True)
+    Path(config.cache_dir).mkdir(parents=True, exist_ok=True)
+    template = Engine(autoescape=False).from_string(TEMPLATE.read_text())
+    text = template.render(Context({**asdict(config), "origin_secret": origin_secret()}))
+    target = prefix / "nginx.conf"
+    target.write_text(text)
+    target.chmod(0o600)  # it holds the origin secret
+    return target

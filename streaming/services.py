@@ -1,0 +1,56 @@
+"""Handing out stream links and admitting viewers to what they link to."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.http.request import split_domain_port
+
+from shadowvault.storage import session_pool
+from shadowvault.storage.pool import PoolFull
+
+from .objects import StoredObject
+from .signing import LinkGrant, link_sign, link_verify
+
+__all__ = ["PoolFull", "StreamLink", "stream_admit", "stream_link", "viewer_key"]
+
+
+@dataclass(frozen=True)
+class StreamLink:
+    url: str
+    expires_at: datetime
+
+
+def viewer_key(user_id: int) -> str:
+    return f"u{user_id}"
+
+
+def stream_link(
+    *, stored: StoredObject, viewer: str, host: str, now: float | None = None
+) -> StreamLink:
+    """A signed gateway URL for `viewer` to `stored`, valid for STREAM_LINK_TTL_SECONDS."""
+    expires = int(now if now is not None else time.time()) + settings.STREAM_LINK_TTL_SECONDS
+    grant = LinkGrant(stored.public_id, stored.tenant_id, viewer, expires)
+    query = urlencode({"exp": expires, "v": viewer, "sig": link_sign(grant)})
+    gateway = settings.STREAM_GATEWAY_ORIGIN.format(host=split_domain_port(host)[0])
+    path = f"/s/{stored.public_id}/{quote(stored.name)}"
+    return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(expires, UTC))
+
+
+def stream_admit(
+    *, stored: StoredObject, tenant_id: int, viewer: str, expires: int, signature: str
+) -> str | None:
+    """Check a link and seat its viewer; the storage session to read through, if any.
+
+    Raises LinkInvalid (forged, altered, expired, another tenant's) and PoolFull (every
+    Telegram session serves its cap of viewers: try again after `retry_after`).
+    """
+    link_verify(LinkGrant(stored.public_id, tenant_id, viewer, expires), signature)
+    pool = session_pool()
+    if pool is None or stored.locator.get("backend") != "telegram":
+        return None
+    return pool.viewer_admit(viewer)

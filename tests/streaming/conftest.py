@@ -1,0 +1,130 @@
+"""A real gateway for the stream-path tests: nginx, the origin and the web process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from library.models import MediaFile
+from shadowvault.storage.filesystem import FilesystemBackend
+from streaming.nginx import gateway_config, nginx_render
+from streaming.objects import stored_object
+from streaming.services import stream_link
+from tests import processes
+from tests.factories import TitleFactory
+
+MiB = 1024 * 1024
+
+
+@dataclass
+class Gateway:
+    url: str
+    origin_url: str
+    origin_log: Path
+    prefix: Path
+
+    def origin_reads(self, public_id: str) -> int:
+        """How many ranged reads the origin served for `public_id` so far."""
+        return sum(
+            f" {public_id} bytes=" in line for line in self.origin_log.read_text().splitlines()
+        )
+
+
+@pytest.fixture(scope="module")
+def vault_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("vault")
+
+
+@pytest.fixture(scope="module")
+def gateway(django_db_setup, django_db_blocker, vault_root, tmp_path_factory) -> Iterator[Gateway]:
+    with django_db_blocker.unblock():
+        database_name = connection.settings_dict["NAME"]  # the test database, once it exists
+    web_port, origin_port, gateway_port = (processes.free_port() for _ in range(3))
+    env = {
+        "TEST_DATABASE_NAME": str(database_name),
+        "VAULT_ROOT": str(vault_root),
+        "STORAGE_BACKEND": "filesystem",
+    }
+    config = gateway_config(
+        prefix=str(tmp_path_factory.mktemp("nginx")),
+        listen=f"127.0.0.1:{gateway_port}",
+        web=f"127.0.0.1:{web_port}",
+        origin=f"127.0.0.1:{origin_port}",
+        workers="1",
+        cache_lock_timeout="30s",
+    )
+    with (
+        processes.asgi_server("shadowvault.asgi:application", port=web_port, env=env, name="web"),
+        processes.asgi_server(
+            "streaming.origin_asgi:app", port=origin_port, env=env, name="origin"
+        ) as origin_log,
+        processes.nginx(nginx_render(config)) as prefix,
+    ):
+        processes.wait_until(
+            lambda: processes.port_open(gateway_port), timeout=10, what="nginx listening"
+        )
+        yield Gateway(
+            url=f"http://127.0.0.1:{gateway_port}",
+            origin_url=f"http://127.0.0.1:{origin_port}",
+            origin_log=origin_log,
+            prefix=prefix,
+        )
+
+
+@pytest.fixture
+def store_file(transactional_db, tenant, vault_root, tmp_path) -> Callable[..., MediaFile]:
+    """Store bytes in the vault the origin reads and catalog them as a ready file."""
+
+    def store(
+        data: bytes,
+        *,
+        name: str = "Film (2001) [1080p].mkv",
+        mime: str = "video/x-matroska",
+        **fields,
+    ) -> MediaFile:
+        path = tmp_path / f"upload-{os.urandom(4).hex()}"
+        path.write_bytes(data)
+        locator = FilesystemBackend(vault_root).put(path, name=name)
+        return MediaFile.objects.create(
+            title=fields.pop("title", None) or TitleFactory(tenant=tenant),
+            name=name,
+            storage="filesystem",
+            locator=locator,
+            size=len(data),
+            mime=mime,
+            sha256=locator["sha256"],
+            state=fields.pop("state", MediaFile.State.READY),
+            **fields,
+        )
+
+    return store
+
+
+def link_path(media_file: MediaFile, *, viewer: str = "u1", now: float | None = None) -> str:
+    """The path and query of a signed link (its host is the gateway's, which tests know)."""
+    link = stream_link(
+        stored=stored_object(media_file.public_id) or _pending(media_file),
+        viewer=viewer,
+        host="tenant-a.test",
+        now=now,
+    )
+    return link.url.split(":8080", 1)[1]
+
+
+def _pending(media_file: MediaFile):
+    from streaming.objects import StoredObject
+
+    return StoredObject(
+        media_file.public_id,
+        media_file.title.tenant_id,
+        media_file.name,
+        media_file.mime,
+        media_file.size,
+        media_file.sha256,
+        media_file.locator,
+    )

@@ -1,0 +1,194 @@
+"""The stream path end to end: real nginx, the real origin and the web process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from library.models import Domain, MediaFile
+from tests.streaming.conftest import MiB, link_path
+
+pytestmark = pytest.mark.integration
+
+SIZE = 3 * MiB + 12345
+HOST = {"Host": "tenant-a.test"}
+
+
+@pytest.fixture
+def film(store_file):
+    data = os.urandom(SIZE)
+    return store_file(data), data
+
+
+def get(gateway, path: str, **headers) -> requests.Response:
+    return requests.get(gateway.url + path, headers={**HOST, **headers}, timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("range_header", "start", "end"),
+    [
+        (None, 0, SIZE - 1),
+        ("bytes=0-0", 0, 0),  # first byte
+        ("bytes=1500000-2600000", 1500000, 2600000),  # middle, across a slice boundary
+        (f"bytes={SIZE - 1}-{SIZE - 1}", SIZE - 1, SIZE - 1),  # last byte
+        ("bytes=-500", SIZE - 500, SIZE - 1),  # suffix
+        ("bytes=3000000-", 3000000, SIZE - 1),  # open-ended
+        (f"bytes=0-{SIZE * 2}", 0, SIZE - 1),  # an end past the file is clipped
+    ],
+)
+def test_ranges_come_back_byte_exact(gateway, film, range_header, start, end) -> None:
+    media_file, data = film
+    headers = {"Range": range_header} if range_header else {}
+
+    response = get(gateway, link_path(media_file), **headers)
+
+    assert response.status_code == (206 if range_header else 200), response.text
+    assert response.content == data[start : end + 1]
+    assert int(response.headers["Content-Length"]) == end - start + 1
+    if range_header:
+        assert response.headers["Content-Range"] == f"bytes {start}-{end}/{SIZE}"
+    assert response.headers["Content-Type"] == "video/x-matroska"
+    assert response.headers["Content-Disposition"] == (
+        "inline; filename*=UTF-8''Film%20%282001%29%20%5B1080p%5D.mkv"
+    )
+    assert response.headers["ETag"] == f'"{media_file.sha256}"'
+    if not range_header:  # a player learns from the full answer that it may seek
+        assert response.headers["Accept-Ranges"] == "bytes"
+
+
+def test_a_range_past_the_end_is_416(gateway, film) -> None:
+    media_file, _ = film
+    response = get(gateway, link_path(media_file), Range=f"bytes={SIZE}-")
+    assert response.status_code == 416
+    assert response.headers["Content-Range"] == f"bytes */{SIZE}"
+
+
+def test_head_answers_headers_only(gateway, film) -> None:
+    media_file, _ = film
+    response = requests.head(gateway.url + link_path(media_file), headers=HOST, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Length"] == str(SIZE)
+    assert response.content == b""
+
+
+def test_a_second_read_is_a_cache_hit_and_spares_the_origin(gateway, film) -> None:
+    media_file, data = film
+    path = link_path(media_file)
+
+    first = get(gateway, path, Range="bytes=100-200")
+    reads = gateway.origin_reads(media_file.public_id)
+    second = get(gateway, link_path(media_file, viewer="u2"), Range="bytes=100-200")
+
+    assert first.headers["X-Cache-Status"] == "MISS"
+    assert second.headers["X-Cache-Status"] == "HIT"
+    assert second.content == data[100:201]
+    assert reads == 1
+    assert gateway.origin_reads(media_file.public_id) == 1
+
+
+def test_fifty_cold_readers_of_one_slice_cause_one_origin_read(gateway, film) -> None:
+    media_file, data = film
+    paths = [link_path(media_file, viewer=f"u{n}") for n in range(50)]
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(lambda p: get(gateway, p, Range="bytes=0-65535"), paths))
+
+    assert all(r.status_code == 206 and r.content == data[:65536] for r in responses)
+    assert gateway.origin_reads(media_file.public_id) == 1
+
+
+def test_conditional_requests(gateway, film) -> None:
+    media_file, _ = film
+    etag = f'"{media_file.sha256}"'
+
+    assert get(gateway, link_path(media_file), **{"If-None-Match": etag}).status_code == 304
+    assert (
+        get(gateway, link_path(media_file), **{"If-Match": '"something-else"'}).status_code == 412
+    )
+    assert get(gateway, link_path(media_file), **{"If-Match": etag}).status_code == 200
+
+
+def test_forged_and_expired_links_are_refused(gateway, film) -> None:
+    media_file, _ = film
+    good = link_path(media_file)
+
+    forged = good.replace("v=u1", "v=u2")
+    expired = link_path(media_file, now=time.time() - 7 * 24 * 3600)
+
+    assert get(gateway, good).status_code == 200
+    assert get(gateway, forged).status_code == 403
+    assert get(gateway, expired).status_code == 403
+    assert get(gateway, good.split("?")[0]).status_code == 403
+
+
+def test_another_tenants_host_unknown_and_unready_files_are_404(
+    gateway, film, store_file, other_tenant
+) -> None:
+    media_file, _ = film
+    pending = store_file(b"not yet", state=MediaFile.State.PENDING)
+
+    assert get(gateway, link_path(media_file), Host="tenant-b.test").status_code == 404
+    assert get(gateway, link_path(pending)).status_code == 404
+    assert get(gateway, "/s/NoSuchFile0000000/x.mkv?exp=1&v=u1&sig=x").status_code == 404
+
+
+def test_internal_locations_are_unreachable_from_outside(gateway, film) -> None:
+    media_file, _ = film
+
+    assert get(gateway, f"/_vault/{media_file.public_id}").status_code == 404
+    assert get(gateway, f"/_origin/{media_file.public_id}").status_code == 404
+    # and the origin itself answers the gateway only
+    direct = requests.get(f"{gateway.origin_url}/_origin/{media_file.public_id}", timeout=10)
+    assert direct.status_code == 403
+
+
+def test_ffmpeg_seeks_into_the_middle_and_ffprobe_reads_the_length(
+    gateway, store_file, tenant, tmp_path
+) -> None:
+    Domain.objects.create(tenant=tenant, domain="127.0.0.1")  # the player asks by IP
+    video = tmp_path / "clip.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=20:size=320x240:rate=25",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "25",
+            "-pix_fmt",
+            "yuv420p",
+            str(video),
+        ],
+        check=True,
+    )
+    media_file = store_file(video.read_bytes(), name="Clip (2020).mp4", mime="video/mp4")
+    url = gateway.url + link_path(media_file)
+
+    decoded = subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", "10", "-i", url, "-frames:v", "1", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    probed = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert decoded.returncode == 0, decoded.stderr
+    assert probed.returncode == 0, probed.stderr
+    assert abs(float(probed.stdout) - 20.0) < 0.5
