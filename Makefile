@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap run test lint format bench bench-storage manage
+.PHONY: bootstrap run test lint format bench bench-storage bench-stream manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -28,6 +28,9 @@ bench: bootstrap
 
 bench-storage: bootstrap
 	$(PY) benchmarks/storage.py $(ARGS)
+
+bench-stream: bootstrap
+	$(PY) benchmarks/stream.py $(ARGS)
 
 manage: bootstrap
 	$(PY) manage.py $(ARGS)

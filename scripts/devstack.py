@@ -106,7 +106,10 @@ class Stack:
                 process.kill()
 
     def wait_for_first_exit(self) -> tuple[str, int]:
+        parent = os.getppid()
         while True:
+            if os.getppid() != parent:  # `make` was killed: nobody would stop us otherwise
+                raise KeyboardInterrupt
             for name, process in self.children:
                 if process.poll() is not None:
                     return name, process.returncode
@@ -163,16 +166,18 @@ def wait_for_web(url: str, process: subprocess.Popen) -> None:
     sys.exit(f"[devstack] web did not answer at {url}")
 
 
-def banner(web_url: str) -> str:
+def banner(gateway_url: str) -> str:
     password_file = ROOT / "data" / "admin-password.txt"
     login = f"admin / see {password_file}" if password_file.exists() else "your superuser"
     return f"""
   ShadowVault is running (Ctrl-C stops everything)
-    API        {web_url}/api/titles/
-    API docs   {web_url}/api/docs/
-    Admin      {web_url}/admin/      ({login})
-    Health     {web_url}/healthz
-  Processes: web (gunicorn + uvicorn), celery worker ({QUEUES}), celery beat
+    API        {gateway_url}/api/titles/
+    API docs   {gateway_url}/api/docs/
+    Admin      {gateway_url}/admin/      ({login})
+    Health     {gateway_url}/healthz
+    Streams    {gateway_url}/s/…  (links from POST /api/files/<id>/link/)
+  Processes: nginx gateway, web (gunicorn + uvicorn), origin (uvicorn), celery worker
+  ({QUEUES}), celery beat
 """
 
 
@@ -225,9 +230,45 @@ def main() -> None:
         stack.start(
             "beat", [PYTHON, "-m", "celery", "-A", "shadowvault", "beat", "--loglevel", "INFO"]
         )
-        web_url = f"http://{bind.replace('127.0.0.1', 'localhost')}"
+        origin_host, origin_port = os.environ.get("ORIGIN_BIND", "127.0.0.1:8001").rsplit(":", 1)
+        stack.start(
+            "origin",
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "streaming.origin_asgi:app",
+                "--host",
+                origin_host,
+                "--port",
+                origin_port,
+                "--workers",
+                "2",
+                "--no-access-log",
+            ],
+        )
+        gateway = os.environ.get("GATEWAY_LISTEN", "127.0.0.1:8080")
+        config = ROOT / "data" / "nginx" / "nginx.conf"
+        manage("render_nginx", "--prefix", str(config.parent), "--web", bind)
+        nginx_binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        stack.start(
+            "nginx",
+            [
+                nginx_binary,
+                "-p",
+                str(config.parent),
+                "-c",
+                str(config),
+                "-e",
+                str(config.parent / "logs" / "error.log"),
+                "-g",
+                "daemon off;",
+            ],
+        )
+        gateway_url = f"http://{gateway.replace('127.0.0.1', 'localhost')}"
         wait_for_web(f"http://{bind}/healthz", web)
-        print(banner(web_url), flush=True)
+        wait_for_web(f"http://{gateway}/healthz", web)
+        print(banner(gateway_url), flush=True)
         name, code = stack.wait_for_first_exit()
         log(f"{name} exited with status {code}; stopping the stack")
         sys.exit(1)
