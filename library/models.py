@@ -201,3 +201,25 @@ class MediaFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Subtitle(models.Model):
+    """A subtitle file kept beside a video file, with its language."""
+
+    media_file = models.ForeignKey(MediaFile, on_delete=models.CASCADE, related_name="subtitles")
+    language = models.CharField(max_length=16, blank=True, help_text="ISO 639 code.")
+    name = models.CharField(max_length=300)
+    public_id = models.CharField(
+        max_length=24, unique=True, default=new_file_public_id, editable=False
+    )
+    storage = models.CharField(max_length=32)
+    locator = models.JSONField(default=dict, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    mime = models.CharField(max_length=100, default="text/plain")
+
+    class Meta:
+        ordering = ["language", "id"]
+
+    def __str__(self) -> str:
+        return self.name

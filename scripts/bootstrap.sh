@@ -9,6 +9,7 @@ OS_PACKAGES=(
   "redis-server:redis-server"
   "nginx:nginx"      # the gateway; Debian's build has the slice and secure_link modules
   "ffmpeg:ffmpeg"    # ffmpeg and ffprobe: scrubbing, probing, and the streaming client test
+  "aria2c:aria2"     # the download daemon behind the leech pipeline
 )
 PYTHON=${PYTHON:-python3}
 VENV=.venv

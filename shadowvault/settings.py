@@ -6,6 +6,7 @@ single-box set-up: SQLite under `data/`, Redis on localhost, DEBUG off.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "library",
     "shadowvault.storage",
     "streaming",
+    "ingest",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +152,23 @@ WEB_BIND = env.str("WEB_BIND", default="127.0.0.1:8000")
 ORIGIN_BIND = env.str("ORIGIN_BIND", default="127.0.0.1:8001")
 NGINX_DIR = Path(env.str("NGINX_DIR", default=str(DATA_DIR / "nginx")))
 NGINX_CACHE_MAX_SIZE = env.str("NGINX_CACHE_MAX_SIZE", default="10g")
+
+# --- Ingest ---
+# Exact host:port pairs exempt from the URL guard's public-address rule (a LAN seedbox).
+INGEST_ALLOW_HOSTS = env.list("INGEST_ALLOW_HOSTS", default=[])
+INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=50 * 1024**3)
+# A magnet without metadata, or a download without progress, for this long fails as stalled.
+INGEST_STALL_SECONDS = env.int("INGEST_STALL_SECONDS", default=600)
+INGEST_MAX_HEIGHT = env.int("INGEST_MAX_HEIGHT", default=1080)
+# A running step renews its lease this often-ish; a worker that dies frees the job after it.
+INGEST_LEASE_SECONDS = env.int("INGEST_LEASE_SECONDS", default=90)
+# Where jobs download and remux (a directory per job, removed whatever happens).
+INGEST_WORK_ROOT = Path(
+    env.str("INGEST_WORK_ROOT", default=str(Path(tempfile.gettempdir()) / "shadowvault-ingest"))
+)
+# The aria2c daemon (make run and the tests start one, loopback only, with this secret).
+ARIA2_RPC_URL = env.str("ARIA2_RPC_URL", default="http://127.0.0.1:6800/jsonrpc")
+ARIA2_RPC_SECRET = env.str("ARIA2_RPC_SECRET", default="")
 
 # --- Redis and cache ---
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

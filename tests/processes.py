@@ -204,3 +204,35 @@ def nginx(config: Path) -> Iterator[Path]:
         yield prefix
     finally:
         stop(process)
+
+
+@contextmanager
+def aria2_daemon(*, port: int, secret: str) -> Iterator[str]:
+    """Start aria2c's RPC daemon on loopback with `secret`; yield its RPC URL."""
+    binary = shutil.which("aria2c")
+    if binary is None:
+        raise RuntimeError("aria2c is not installed: run `make bootstrap` (installs it)")
+    workdir = Path(tempfile.mkdtemp(prefix="sv-aria2-"))
+    process = subprocess.Popen(
+        [
+            binary,
+            "--enable-rpc",
+            f"--rpc-listen-port={port}",
+            "--rpc-listen-all=false",
+            f"--rpc-secret={secret}",
+            f"--dir={workdir}",
+            "--enable-dht=false",  # offline: no DHT, no peer exchange, no local discovery
+            "--enable-peer-exchange=false",
+            "--bt-enable-lpd=false",
+            "--seed-time=0",
+            f"--log={workdir / 'aria2.log'}",
+            "--log-level=notice",
+            "--quiet=true",
+        ],
+    )
+    try:
+        wait_until(lambda: port_open(port), timeout=10, what=f"aria2c RPC on {port}")
+        yield f"http://127.0.0.1:{port}/jsonrpc"
+    finally:
+        stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)

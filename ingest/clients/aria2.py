@@ -1,0 +1,101 @@
+"""The one place that talks to the aria2c daemon (through aria2p, over JSON-RPC).
+
+Downloads run in the daemon, not in the worker: a worker that dies leaves its download going,
+and the job's retry finds it again by GID. Every download goes through the job's guard proxy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aria2p
+import requests
+from django.conf import settings
+
+
+class Aria2Error(Exception):
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Aria2Status:
+    gid: str
+    state: str  # active, waiting, paused, error, complete, removed
+    completed: int
+    total: int
+    speed: int
+    files: tuple[Path, ...]
+    followed_by: tuple[str, ...]  # a magnet's metadata download is followed by the real one
+    is_metadata: bool
+    error: str
+
+
+class Aria2:
+    def __init__(self, rpc_url: str | None = None, secret: str | None = None) -> None:
+        url = urlsplit(rpc_url or settings.ARIA2_RPC_URL)
+        client = aria2p.Client(
+            host=f"{url.scheme}://{url.hostname}",
+            port=url.port or 6800,
+            secret=settings.ARIA2_RPC_SECRET if secret is None else secret,
+            timeout=30,
+        )
+        self.api = aria2p.API(client)
+
+    def add(
+        self, *, directory: Path, proxy: str, url: str = "", torrent: Path | None = None
+    ) -> str:
+        """Start a download into `directory` through `proxy`; return its GID."""
+        options = {
+            "dir": str(directory),
+            "all-proxy": proxy,
+            "continue": "true",
+            "seed-time": "0",  # leech, do not seed: the job ends when the bytes are here
+            "follow-torrent": "mem",  # a .torrent URL starts its torrent, nothing on disk
+            "max-connection-per-server": "4",
+            "split": "4",
+        }
+        try:
+            if torrent is not None:
+                return self.api.add_torrent(torrent, options=options).gid
+            if url.startswith("magnet:"):
+                return self.api.add_magnet(url, options=options).gid
+            return self.api.add_uris([url], options=options).gid
+        except aria2p.ClientException as exc:
+            raise Aria2Error(f"aria2 refused the download: {exc.message}", permanent=True) from exc
+        except requests.RequestException as exc:
+            raise Aria2Error(f"aria2c does not answer: {exc}", permanent=False) from exc
+
+    def status(self, gid: str) -> Aria2Status | None:
+        """The download's state, or None when aria2c no longer knows it."""
+        try:
+            download = self.api.get_download(gid)
+        except aria2p.ClientException:
+            return None
+        except requests.RequestException as exc:
+            raise Aria2Error(f"aria2c does not answer: {exc}", permanent=False) from exc
+        return Aria2Status(
+            gid=gid,
+            state=download.status,
+            completed=download.completed_length,
+            total=download.total_length,
+            speed=download.download_speed,
+            files=tuple(f.path for f in download.files if f.selected and str(f.path)),
+            followed_by=tuple(download.followed_by_ids),
+            is_metadata=download.is_metadata,
+            error=download.error_message or "",
+        )
+
+    def remove(self, gid: str) -> None:
+        """Stop and forget a download; what it wrote stays for the job's clean-up."""
+        try:
+            with contextlib.suppress(aria2p.ClientException):  # already finished or gone
+                self.api.client.force_remove(gid)
+            with contextlib.suppress(aria2p.ClientException):
+                self.api.client.remove_download_result(gid)
+        except requests.RequestException as exc:
+            raise Aria2Error(f"aria2c does not answer: {exc}", permanent=False) from exc

@@ -1,0 +1,160 @@
+"""The one place that runs ffprobe and ffmpeg.
+
+`media_probe` says what a file is (and refuses what is not a video); `media_scrub` copies its
+streams into a clean container without re-encoding: no global or per-stream tags (titles,
+comments, encoder, release-group notes), no chapters, no attachments (fonts, cover art), no
+data streams; only each audio and subtitle stream's language is written back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROBE_TIMEOUT = 120
+# Containers kept as they are; anything else becomes Matroska, which holds every codec.
+KEPT_CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "matroska"}
+
+
+class MediaError(Exception):
+    def __init__(self, message: str, *, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    duration: float | None
+    width: int | None
+    height: int | None
+    video_codec: str
+    audio_codec: str
+    languages: dict[str, list[str]] = field(default_factory=dict)  # "audio"/"subtitle" -> codes
+
+
+def media_probe(path: Path) -> MediaFacts:
+    """What ffprobe reads in `path`; MediaError (permanent) when it is not a video."""
+    try:
+        result = subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_format",
+                "-show_streams",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise MediaError(f"ffprobe took longer than {PROBE_TIMEOUT} s on {path.name}") from exc
+    if result.returncode != 0:
+        raise MediaError(
+            f"{path.name} is not a media file ffprobe can read: {result.stderr.strip()[:300]}"
+        )
+    info = json.loads(result.stdout or "{}")
+    streams = info.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video" and not is_cover(s)), None)
+    if video is None:
+        raise MediaError(f"{path.name} has no video stream")
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), {})
+    duration = info.get("format", {}).get("duration") or video.get("duration")
+    languages: dict[str, list[str]] = {"audio": [], "subtitle": []}
+    for stream in streams:
+        kind = stream.get("codec_type")
+        if kind in languages:
+            languages[kind].append(stream.get("tags", {}).get("language", "und"))
+    return MediaFacts(
+        duration=float(duration) if duration else None,
+        width=video.get("width"),
+        height=video.get("height"),
+        video_codec=video.get("codec_name", ""),
+        audio_codec=audio.get("codec_name", ""),
+        languages=languages,
+    )
+
+
+def is_cover(stream: dict) -> bool:
+    return bool(stream.get("disposition", {}).get("attached_pic"))
+
+
+def output_container(source: Path) -> tuple[str, str]:
+    """(extension, ffmpeg muxer) for the clean copy of `source`."""
+    suffix = source.suffix.lower()
+    if suffix in KEPT_CONTAINERS:
+        return (".mp4" if suffix == ".m4v" else suffix), KEPT_CONTAINERS[suffix]
+    return ".mkv", "matroska"
+
+
+def media_scrub(
+    source: Path,
+    target: Path,
+    *,
+    facts: MediaFacts,
+    progress: Callable[[float], None] | None = None,
+) -> None:
+    """Copy `source`'s streams into `target` with identifying metadata stripped."""
+    _, muxer = output_container(target)
+    maps = ["-map", "0:v:0", "-map", "0:a?"]
+    if muxer == "matroska":
+        maps += ["-map", "0:s?"]  # mp4 and webm cannot hold most subtitle formats
+    languages = []
+    for kind, flag in (("audio", "a"), ("subtitle", "s")):
+        if kind == "subtitle" and muxer != "matroska":
+            continue
+        for index, language in enumerate(facts.languages.get(kind, [])):
+            languages += [f"-metadata:s:{flag}:{index}", f"language={language}"]
+    command = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-nostdin",
+        "-y",
+        "-i",
+        str(source),
+        *maps,
+        "-c",
+        "copy",
+        "-map_metadata",
+        "-1",
+        "-map_metadata:s:v",
+        "-1",
+        "-map_metadata:s:a",
+        "-1",
+        "-map_metadata:s:s",
+        "-1",
+        "-map_chapters",
+        "-1",
+        *languages,
+        "-fflags",
+        "+bitexact",
+        "-flags:v",
+        "+bitexact",
+        "-flags:a",
+        "+bitexact",
+    ]
+    if muxer == "mp4":
+        command += ["-movflags", "+faststart"]  # the index first: players start at once
+    command += ["-progress", "pipe:1", "-f", muxer, str(target)]
+    run_with_progress(command, facts.duration, progress)
+
+
+def run_with_progress(
+    command: list[str], duration: float | None, progress: Callable[[float], None] | None
+) -> None:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        key, _, value = line.strip().partition("=")
+        if key == "out_time_us" and value.isdigit() and duration and progress:
+            progress(min(100.0, int(value) / 1e6 / duration * 100))
+    stderr = process.stderr.read() if process.stderr else ""
+    if process.wait() != 0:
+        raise MediaError(f"ffmpeg could not copy the streams: {stderr.strip()[:500]}")

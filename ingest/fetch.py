@@ -1,0 +1,198 @@
+"""The fetch step: bring a job's URL (or .torrent) into its work directory.
+
+The fetcher is chosen from the URL and, for http(s), from what the server says it is: a video
+page goes to yt-dlp, everything else (files, .torrent links, magnets) to aria2. Every
+connection either makes goes through a guard proxy started for the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import requests
+import yt_dlp
+from django.conf import settings
+
+from .clients.aria2 import Aria2, Aria2Error
+from .clients.ytdlp import YtdlpError, ytdlp_fetch
+from .guard_proxy import GuardProxy
+from .jobs import JobFailed, JobHeartbeat, work_dir
+from .models import IngestItem, IngestJob
+
+log = logging.getLogger(__name__)
+VIDEO_SUFFIXES = {
+    ".mkv",
+    ".mp4",
+    ".m4v",
+    ".avi",
+    ".mov",
+    ".webm",
+    ".ts",
+    ".m2ts",
+    ".wmv",
+    ".flv",
+    ".mpg",
+    ".mpeg",
+}
+SUBTITLE_SUFFIXES = {".srt", ".ass", ".ssa", ".vtt", ".sub"}
+PAGE_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def job_fetch(job: IngestJob) -> list[IngestItem]:
+    """Download the job's source; one IngestItem per video file found. Raises JobFailed."""
+    download_dir = work_dir(job.id) / "download"
+    download_dir.mkdir(parents=True, exist_ok=True)
+    heartbeat = JobHeartbeat(job)
+    with GuardProxy() as proxy:
+        try:
+            if job.torrent or job.url.startswith("magnet:") or not wants_ytdlp(job.url, proxy.url):
+                fetch_with_aria2(job, download_dir, proxy, heartbeat)
+            else:
+                fetch_with_ytdlp(job, download_dir, proxy, heartbeat)
+        except (Aria2Error, YtdlpError) as exc:
+            refused = proxy.refusals[0] if proxy.refusals else ""
+            if refused:
+                raise JobFailed(f"refused by the URL guard: {refused}") from exc
+            raise JobFailed(str(exc), permanent=exc.permanent) from exc
+        if proxy.refusals:
+            raise JobFailed(f"refused by the URL guard: {proxy.refusals[0]}")
+    return items_from(job, download_dir)
+
+
+def wants_ytdlp(url: str, proxy: str) -> bool:
+    """A page of a known video site, or any URL that answers with an HTML page."""
+    for extractor in yt_dlp.extractor.gen_extractor_classes():
+        if extractor.ie_key() != "Generic" and extractor.suitable(url):
+            return True
+    try:
+        with requests.get(
+            url, stream=True, timeout=30, proxies={"http": proxy, "https": proxy}
+        ) as response:
+            if response.status_code == 403 and "URL guard" in response.text[:500]:
+                raise JobFailed(
+                    f"refused by the URL guard: {response.text.split(': ', 1)[-1].strip()}"
+                )
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            length = int(response.headers.get("Content-Length") or 0)
+    except requests.RequestException as exc:
+        raise JobFailed(f"cannot reach {url}: {exc}", permanent=False) from exc
+    if length > settings.INGEST_MAX_BYTES:
+        raise JobFailed(
+            f"the file is {length} bytes, over INGEST_MAX_BYTES ({settings.INGEST_MAX_BYTES})"
+        )
+    return content_type in PAGE_TYPES
+
+
+def fetch_with_aria2(
+    job: IngestJob, directory: Path, proxy: GuardProxy, heartbeat: JobHeartbeat
+) -> None:
+    aria2 = Aria2()
+    gid = job.aria2_gid
+    status = aria2.status(gid) if gid else None
+    if status is not None and status.state in ("active", "waiting", "paused", "complete"):
+        # A retry after a worker died: the download went on in aria2c; its proxy did not.
+        aria2.api.client.change_option(gid, {"all-proxy": proxy.url})
+    else:
+        if status is not None:
+            aria2.remove(gid)  # failed while nobody watched: start again, resuming the bytes
+        torrent = None
+        if job.torrent:
+            torrent = directory.parent / "source.torrent"
+            torrent.write_bytes(bytes(job.torrent))
+        gid = aria2.add(directory=directory, proxy=proxy.url, url=job.url, torrent=torrent)
+    IngestJob.objects.filter(id=job.id).update(aria2_gid=gid)
+    watch_aria2(job, aria2, gid, proxy, heartbeat)
+
+
+def watch_aria2(
+    job: IngestJob, aria2: Aria2, gid: str, proxy: GuardProxy, heartbeat: JobHeartbeat
+) -> None:
+    """Follow the download (and what it leads to: a magnet's metadata, a .torrent's files)."""
+    stall = settings.INGEST_STALL_SECONDS
+    last_done, last_move = -1, time.monotonic()
+    while True:
+        status = aria2.status(gid)
+        if status is None:
+            raise JobFailed(
+                "aria2c lost the download (was it restarted without its session?)", permanent=False
+            )
+        if status.state == "complete":
+            if status.followed_by:
+                gid = status.followed_by[0]
+                IngestJob.objects.filter(id=job.id).update(aria2_gid=gid)
+                last_done, last_move = -1, time.monotonic()
+                continue
+            heartbeat.beat(done=status.completed, total=status.total, force=True)
+            return
+        if status.state in ("error", "removed"):
+            aria2.remove(gid)
+            if proxy.refusals:
+                raise JobFailed(f"refused by the URL guard: {proxy.refusals[0]}")
+            raise JobFailed(f"the download failed: {status.error or status.state}")
+        if status.total > settings.INGEST_MAX_BYTES:
+            aria2.remove(gid)
+            cap = settings.INGEST_MAX_BYTES
+            raise JobFailed(f"the download is {status.total} bytes, over INGEST_MAX_BYTES ({cap})")
+        if status.completed != last_done:
+            last_done, last_move = status.completed, time.monotonic()
+        elif time.monotonic() - last_move > stall:
+            aria2.remove(gid)
+            what = "found no metadata for the magnet" if status.is_metadata else "made no progress"
+            raise JobFailed(f"stalled: the download {what} in {stall} s")
+        heartbeat.beat(done=status.completed, total=status.total or None, speed=status.speed)
+        time.sleep(0.5)
+
+
+def fetch_with_ytdlp(
+    job: IngestJob, directory: Path, proxy: GuardProxy, heartbeat: JobHeartbeat
+) -> None:
+    def progress(done: int, total: int | None, speed: int) -> None:
+        heartbeat.beat(done=done, total=total, speed=speed)
+
+    ytdlp_fetch(
+        job.url,
+        directory=directory,
+        proxy=proxy.url,
+        max_height=settings.INGEST_MAX_HEIGHT,
+        max_bytes=settings.INGEST_MAX_BYTES,
+        progress=progress,
+    )
+
+
+def items_from(job: IngestJob, download_dir: Path) -> list[IngestItem]:
+    """One item per video file, with the subtitles that sit beside it (same stem prefix)."""
+    files = sorted(
+        p for p in download_dir.rglob("*") if p.is_file() and not p.name.endswith(".aria2")
+    )
+    videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES and p.stat().st_size > 0]
+    if not videos:
+        names = ", ".join(p.name for p in files[:5]) or "nothing"
+        raise JobFailed(f"the download holds no video file (found: {names})")
+    subtitles = [p for p in files if p.suffix.lower() in SUBTITLE_SUFFIXES]
+    items = []
+    for video in videos:
+        beside = [
+            {"path": str(s.relative_to(download_dir)), "language": subtitle_language(s, video)}
+            for s in subtitles
+            if s.parent == video.parent and (s.stem.startswith(video.stem) or len(videos) == 1)
+        ]
+        item, _ = IngestItem.objects.get_or_create(
+            job=job,
+            source_path=str(video.relative_to(download_dir)),
+            defaults={"subtitles": beside},
+        )
+        items.append(item)
+    return items
+
+
+def subtitle_language(subtitle: Path, video: Path) -> str:
+    """`Film.en.srt` → "en"; `Film.srt` → "" (unknown)."""
+    rest = (
+        subtitle.stem[len(video.stem) :].strip(".-_ ")
+        if subtitle.stem.startswith(video.stem)
+        else ""
+    )
+    code = rest.split(".")[-1].lower() if rest else ""
+    return code if code.isalpha() and 2 <= len(code) <= 3 else ""

@@ -1,0 +1,221 @@
+"""A job's life: claiming a step, reporting progress, moving on, failing, cancelling.
+
+Steps claim the job with a lease (`job_claim`); while they work they renew it and report
+progress (`JobHeartbeat`), which is also where they learn that a curator cancelled. A step
+that ends moves the job to the next state and releases the lease (`job_advance`); the next
+task is enqueued after commit. A worker that dies stops renewing: once the lease lapses, the
+redelivered message, or the stuck-job sweep, gives the step to another worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import IngestJob
+
+log = logging.getLogger(__name__)
+State = IngestJob.State
+HEARTBEAT_SECONDS = 1.0
+
+
+class JobCancelled(Exception):
+    """The curator cancelled the job while a step was running."""
+
+
+class JobFailed(Exception):
+    """A step cannot succeed; `permanent` False means a retry may."""
+
+    def __init__(self, reason: str, *, permanent: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+def work_dir(job_id: int) -> Path:
+    return Path(settings.INGEST_WORK_ROOT) / f"job-{job_id}"
+
+
+def work_dir_remove(job_id: int) -> None:
+    shutil.rmtree(work_dir(job_id), ignore_errors=True)
+
+
+def job_claim(
+    job_id: int, *, states: tuple[str, ...], running: str, owner: str
+) -> IngestJob | None:
+    """Take the job for a step: it must be in `states`, and not leased by a live worker.
+
+    Returns the job, now in `running` and leased to `owner`, or None (another worker has
+    it, or it moved on, or it was cancelled).
+    """
+    now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner)
+    claimed = IngestJob.objects.filter(Q(id=job_id) & Q(state__in=states) & free).update(
+        state=running,
+        lease_owner=owner,
+        lease_until=now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+        error="",
+        updated_at=now,
+    )
+    if not claimed:
+        return None
+    IngestJob.objects.filter(id=job_id, started_at__isnull=True).update(started_at=now)
+    return IngestJob.objects.get(id=job_id)
+
+
+class JobHeartbeat:
+    """Progress reports for a running step, at most once a second, renewing the lease.
+
+    Raises JobCancelled from `beat` once the job was cancelled (or taken over).
+    """
+
+    def __init__(self, job: IngestJob) -> None:
+        self.job = job
+        self.last = 0.0
+
+    def beat(
+        self,
+        *,
+        done: int | None = None,
+        total: int | None = None,
+        speed: int = 0,
+        percent: float | None = None,
+        force: bool = False,
+    ) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < HEARTBEAT_SECONDS:
+            return
+        self.last = now
+        fields: dict = {
+            "lease_until": timezone.now() + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
+            "speed": speed,
+            "updated_at": timezone.now(),
+        }
+        if done is not None:
+            fields["bytes_done"] = done
+        if total:
+            fields["bytes_total"] = total
+        if percent is None and done is not None and total:
+            percent = min(100.0, done * 100 / total)
+        if percent is not None:
+            fields["progress"] = round(percent, 1)
+        fields["eta"] = (
+            int((total - done) / speed) if speed and total and done is not None else None
+        )
+        renewed = IngestJob.objects.filter(
+            id=self.job.id, state=self.job.state, lease_owner=self.job.lease_owner
+        ).update(**fields)
+        if not renewed:
+            raise JobCancelled(f"job {self.job.id} was cancelled or taken over")
+
+
+def job_advance(job: IngestJob, *, to: str, next_task=None, error: str = "") -> bool:
+    """End the running step: move to `to`, release the lease, enqueue `next_task` on commit."""
+    now = timezone.now()
+    fields = {
+        "error": error[:4000],
+        "state": to,
+        "lease_owner": "",
+        "lease_until": None,
+        "progress": 0,
+        "speed": 0,
+        "eta": None,
+        "updated_at": now,
+    }
+    if to in IngestJob.FINISHED or to == State.NEEDS_REVIEW:
+        fields["finished_at"] = now if to in IngestJob.FINISHED else None
+    with transaction.atomic():
+        moved = IngestJob.objects.filter(
+            id=job.id, state=job.state, lease_owner=job.lease_owner
+        ).update(**fields)
+        if moved and next_task is not None:
+            transaction.on_commit(lambda: next_task.delay(job.id))
+    if moved:
+        job.state = to
+    return bool(moved)
+
+
+def job_fail(job: IngestJob, reason: str) -> None:
+    """The job failed for good: record why, free its work directory."""
+    now = timezone.now()
+    IngestJob.objects.filter(id=job.id).exclude(state__in=(State.CANCELLED, State.READY)).update(
+        state=State.FAILED,
+        error=reason[:4000],
+        lease_owner="",
+        lease_until=None,
+        speed=0,
+        eta=None,
+        finished_at=now,
+        updated_at=now,
+    )
+    log.warning("ingest job %s failed: %s", job.id, reason)
+    work_dir_remove(job.id)
+
+
+def job_note_error(job: IngestJob, reason: str) -> None:
+    """A transient error: say so on the job while it waits for its retry."""
+    IngestJob.objects.filter(id=job.id).update(
+        error=f"retrying: {reason}"[:4000], lease_owner="", lease_until=None
+    )
+
+
+def job_cancel(job: IngestJob) -> bool:
+    """Stop the job wherever it is; its download is stopped and its files removed."""
+    from .clients.aria2 import Aria2, Aria2Error
+
+    now = timezone.now()
+    cancelled = (
+        IngestJob.objects.filter(id=job.id)
+        .exclude(state__in=IngestJob.FINISHED)
+        .update(
+            state=State.CANCELLED,
+            lease_owner="",
+            lease_until=None,
+            speed=0,
+            eta=None,
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+    if cancelled and job.aria2_gid:
+        try:
+            Aria2().remove(job.aria2_gid)
+        except Aria2Error as exc:
+            log.warning("could not stop aria2 download %s: %s", job.aria2_gid, exc)
+    if cancelled:
+        work_dir_remove(job.id)
+    return bool(cancelled)
+
+
+def job_retry(job: IngestJob) -> bool:
+    """Run a failed, cancelled or reviewed job again from the start."""
+    from .tasks import fetch_job_task
+
+    with transaction.atomic():
+        reset = IngestJob.objects.filter(
+            id=job.id, state__in=(State.FAILED, State.CANCELLED, State.NEEDS_REVIEW)
+        ).update(
+            state=State.QUEUED,
+            error="",
+            progress=0,
+            bytes_done=0,
+            bytes_total=None,
+            aria2_gid="",
+            lease_owner="",
+            lease_until=None,
+            finished_at=None,
+            updated_at=timezone.now(),
+        )
+        if reset:
+            job.items.all().delete()
+            transaction.on_commit(lambda: fetch_job_task.delay(job.id))
+    return bool(reset)

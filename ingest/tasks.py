@@ -1,0 +1,145 @@
+"""The ingest chain, one thin task per step: fetch → identify → sanitise → store.
+
+Each task takes a job id, claims the job for its step (a job already taken by a live worker
+is left alone), runs the step from `fetch`/`services`, and hands the job to the next task.
+Permanent failures fail the job at once with the reason; transient ones retry with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from library.tasks import retry_countdown
+
+from .fetch import job_fetch
+from .jobs import (
+    JobCancelled,
+    JobFailed,
+    job_advance,
+    job_claim,
+    job_fail,
+    job_note_error,
+    work_dir,
+    work_dir_remove,
+)
+from .models import IngestJob
+from .services import job_identify, job_sanitise, job_store
+
+log = logging.getLogger(__name__)
+State = IngestJob.State
+MAX_RETRIES = 5
+
+
+def run_step(
+    task: Task,
+    job_id: int,
+    *,
+    states: tuple[str, ...],
+    running: str,
+    step: Callable[[IngestJob], None],
+) -> None:
+    job = job_claim(job_id, states=states, running=running, owner=task.request.id or "eager")
+    if job is None:
+        return  # another worker has it, it moved on, or it was cancelled
+    try:
+        step(job)
+    except JobCancelled:
+        log.info("ingest job %s was cancelled during %s", job_id, running)
+    except JobFailed as failure:
+        if failure.permanent or task.request.retries >= MAX_RETRIES:
+            job_fail(job, failure.reason)
+        else:
+            job_note_error(job, failure.reason)
+            raise task.retry(countdown=retry_countdown(task.request.retries)) from failure
+    except Exception as exc:  # a bug must fail the job, not leave it stuck
+        log.exception("ingest job %s: unexpected error in %s", job_id, running)
+        job_fail(job, f"internal error in {running}: {exc!r}")
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def fetch_job_task(self: Task, job_id: int) -> None:
+    def step(job: IngestJob) -> None:
+        job_fetch(job)
+        job_advance(job, to=State.IDENTIFYING, next_task=identify_job_task)
+
+    run_step(self, job_id, states=(State.QUEUED, State.FETCHING), running=State.FETCHING, step=step)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def identify_job_task(self: Task, job_id: int) -> None:
+    def step(job: IngestJob) -> None:
+        problems = job_identify(job)
+        if problems:
+            job_advance(job, to=State.NEEDS_REVIEW, error="; ".join(problems))
+        else:
+            job_advance(job, to=State.SANITISING, next_task=sanitise_job_task)
+
+    run_step(self, job_id, states=(State.IDENTIFYING,), running=State.IDENTIFYING, step=step)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def sanitise_job_task(self: Task, job_id: int) -> None:
+    def step(job: IngestJob) -> None:
+        job_sanitise(job)
+        job_advance(job, to=State.STORING, next_task=store_job_task)
+
+    run_step(self, job_id, states=(State.SANITISING,), running=State.SANITISING, step=step)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def store_job_task(self: Task, job_id: int) -> None:
+    def step(job: IngestJob) -> None:
+        job_store(job)
+        if job_advance(job, to=State.READY):
+            work_dir_remove(job.id)
+
+    run_step(self, job_id, states=(State.STORING,), running=State.STORING, step=step)
+
+
+STEP_TASKS = {
+    State.QUEUED: fetch_job_task,
+    State.FETCHING: fetch_job_task,
+    State.IDENTIFYING: identify_job_task,
+    State.SANITISING: sanitise_job_task,
+    State.STORING: store_job_task,
+}
+
+
+@shared_task
+def jobs_recover_task() -> int:
+    """Re-enqueue jobs nobody works on: a lapsed lease (dead worker) or a lost message."""
+    quiet_since = timezone.now() - timedelta(seconds=2 * settings.INGEST_LEASE_SECONDS)
+    stuck = IngestJob.objects.filter(
+        state__in=list(STEP_TASKS), updated_at__lt=quiet_since
+    ).exclude(lease_until__gt=timezone.now())
+    count = 0
+    for job_id, state in stuck.values_list("id", "state"):
+        STEP_TASKS[state].delay(job_id)
+        count += 1
+    if count:
+        log.warning("re-enqueued %d stuck ingest job(s)", count)
+    return count
+
+
+@shared_task
+def work_dirs_sweep_task() -> int:
+    """Remove work directories a crashed worker left behind (their job is over or gone)."""
+    root = work_dir(0).parent
+    if not root.is_dir():
+        return 0
+    active = set(
+        IngestJob.objects.exclude(state__in=IngestJob.FINISHED).values_list("id", flat=True)
+    )
+    removed = 0
+    for path in root.glob("job-*"):
+        job_id = path.name.removeprefix("job-")
+        if job_id.isdigit() and int(job_id) not in active:
+            work_dir_remove(int(job_id))
+            removed += 1
+    return removed

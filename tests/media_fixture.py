@@ -1,0 +1,105 @@
+"""A local web server for ingest tests: files with Range support, redirects, pages, throttling.
+
+It stands in for the internet: ingest tests add its 127.0.0.1:<port> to INGEST_ALLOW_HOSTS,
+which exempts exactly that host and port from the URL guard's public-address rule.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+CHUNK = 64 * 1024
+
+
+class MediaServer:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.redirects: dict[str, str] = {}
+        self.pages: dict[str, str] = {}
+        self.throttle: float | None = None  # bytes per second, when set
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_HEAD(self) -> None:
+                server.answer(self, body=False)
+
+            def do_GET(self) -> None:
+                server.answer(self, body=True)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.host = f"127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def answer(self, handler: BaseHTTPRequestHandler, *, body: bool) -> None:
+        path = handler.path.split("?")[0]
+        self.requests.append(path)
+        if path in self.redirects:
+            handler.send_response(302)
+            handler.send_header("Location", self.redirects[path])
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        if path in self.pages:
+            data = self.pages[path].encode()
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            if body:
+                handler.wfile.write(data)
+            return
+        file = (self.root / path.lstrip("/")).resolve()
+        if not file.is_relative_to(self.root.resolve()) or not file.is_file():
+            handler.send_error(404)
+            return
+        self.send_file(handler, file, body=body)
+
+    def send_file(self, handler: BaseHTTPRequestHandler, file: Path, *, body: bool) -> None:
+        size = file.stat().st_size
+        start, end, status = 0, size - 1, 200
+        match = re.fullmatch(r"bytes=(\d+)-(\d*)", handler.headers.get("Range", ""))
+        if match:
+            start = int(match.group(1))
+            end = min(int(match.group(2) or size - 1), size - 1)
+            status = 206
+        handler.send_response(status)
+        types = {
+            ".mp4": "video/mp4",
+            ".mkv": "video/x-matroska",
+            ".torrent": "application/x-bittorrent",
+        }
+        handler.send_header("Content-Type", types.get(file.suffix, "application/octet-stream"))
+        handler.send_header("Accept-Ranges", "bytes")
+        handler.send_header("Content-Length", str(end - start + 1))
+        if status == 206:
+            handler.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        handler.end_headers()
+        if not body:
+            return
+        with open(file, "rb") as source:
+            source.seek(start)
+            left = end - start + 1
+            while left > 0:
+                chunk = source.read(min(CHUNK, left))
+                try:
+                    handler.wfile.write(chunk)
+                except OSError:
+                    return
+                left -= len(chunk)
+                if self.throttle:
+                    time.sleep(len(chunk) / self.throttle)
