@@ -197,25 +197,35 @@ def job_cancel(job: IngestJob) -> bool:
 
 
 def job_retry(job: IngestJob) -> bool:
-    """Run a failed, cancelled or reviewed job again from the start."""
-    from .tasks import fetch_job_task
+    """Run a job again: a reviewed one from identification (its files are here), a failed or
+    cancelled one from the start."""
+    from .models import IngestItem
+    from .tasks import fetch_job_task, identify_job_task
 
+    now = timezone.now()
+    released = {
+        "error": "",
+        "progress": 0,
+        "lease_owner": "",
+        "lease_until": None,
+        "finished_at": None,
+        "updated_at": now,
+    }
     with transaction.atomic():
-        reset = IngestJob.objects.filter(
-            id=job.id, state__in=(State.FAILED, State.CANCELLED, State.NEEDS_REVIEW)
-        ).update(
-            state=State.QUEUED,
-            error="",
-            progress=0,
-            bytes_done=0,
-            bytes_total=None,
-            aria2_gid="",
-            lease_owner="",
-            lease_until=None,
-            finished_at=None,
-            updated_at=timezone.now(),
-        )
-        if reset:
+        if job.state == State.NEEDS_REVIEW:
+            moved = IngestJob.objects.filter(id=job.id, state=State.NEEDS_REVIEW).update(
+                state=State.IDENTIFYING, **released
+            )
+            if moved:
+                job.items.filter(state=IngestItem.State.NEEDS_REVIEW).update(
+                    state=IngestItem.State.FETCHED, error=""
+                )
+                transaction.on_commit(lambda: identify_job_task.delay(job.id))
+            return bool(moved)
+        moved = IngestJob.objects.filter(
+            id=job.id, state__in=(State.FAILED, State.CANCELLED)
+        ).update(state=State.QUEUED, bytes_done=0, bytes_total=None, aria2_gid="", **released)
+        if moved:
             job.items.all().delete()
             transaction.on_commit(lambda: fetch_job_task.delay(job.id))
-    return bool(reset)
+    return bool(moved)

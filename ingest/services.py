@@ -30,19 +30,16 @@ SUBTITLE_MIME = {
 }
 
 
-def job_create(
+def job_check(
     *,
     tenant: Tenant,
-    user=None,
     url: str = "",
     torrent: bytes | None = None,
     title: Title | None = None,
     season: int | None = None,
     episode: int | None = None,
-) -> IngestJob:
-    """Record a submission and start it. Raises URLRefused or ValueError with the reason."""
-    from .tasks import fetch_job_task
-
+) -> None:
+    """Refuse a submission that cannot run: URLRefused or ValueError with the reason."""
     if bool(url) == bool(torrent):
         raise ValueError("give either a URL or a .torrent file")
     if url:
@@ -55,7 +52,21 @@ def job_create(
         raise ValueError("the target title belongs to another site")
     if (season is None) != (episode is None):
         raise ValueError("give both season and episode, or neither")
-    job = IngestJob.objects.create(
+
+
+def job_create(
+    *,
+    tenant: Tenant,
+    user=None,
+    url: str = "",
+    torrent: bytes | None = None,
+    title: Title | None = None,
+    season: int | None = None,
+    episode: int | None = None,
+) -> IngestJob:
+    """Check and record a submission, and start it after commit."""
+    job_check(tenant=tenant, url=url, torrent=torrent, title=title, season=season, episode=episode)
+    job = IngestJob(
         tenant=tenant,
         created_by=user,
         url=url.strip(),
@@ -64,8 +75,16 @@ def job_create(
         target_season=season,
         target_episode=episode,
     )
-    transaction.on_commit(lambda: fetch_job_task.delay(job.id))
+    job_start(job)
     return job
+
+
+def job_start(job: IngestJob) -> None:
+    """Save a new (checked) job and hand it to the fetch queue once the row is committed."""
+    from .tasks import fetch_job_task
+
+    job.save()
+    transaction.on_commit(lambda: fetch_job_task.delay(job.id))
 
 
 def job_identify(job: IngestJob) -> list[str]:

@@ -108,13 +108,11 @@ def address_problem(address: IPAddress) -> str | None:
     if inner is not None:
         problem = address_problem(inner)
         return f"it embeds {inner}, which {problem}" if problem else None
-    checks = [
+    checks = [  # the most specific reason first: Python counts loopback as private too
         (address.is_loopback, "is a loopback address"),
-        (address.is_private, "is a private address"),
         (address.is_link_local, "is a link-local address"),
-        (address.is_multicast, "is a multicast address"),
-        (address.is_reserved, "is a reserved address"),
         (address.is_unspecified, "is the unspecified address"),
+        (address.is_multicast, "is a multicast address"),
         (
             isinstance(address, ipaddress.IPv4Address) and address in SHARED,
             "is a shared (CGNAT) address",
@@ -123,6 +121,8 @@ def address_problem(address: IPAddress) -> str | None:
             isinstance(address, ipaddress.IPv6Address) and address.is_site_local,
             "is a site-local address",
         ),
+        (address.is_private, "is a private address"),
+        (address.is_reserved, "is a reserved address"),
         (not address.is_global, "is not a public address"),
     ]
     return next((reason for failed, reason in checks if failed), None)

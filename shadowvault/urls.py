@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("library.api.urls")),
     path("api/", include(stream_api_urls)),
+    path("api/", include("ingest.api.urls")),
     *stream_urls,
 ]

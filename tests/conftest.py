@@ -7,6 +7,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
+from django.test import Client
 from rest_framework.test import APIClient
 
 from library.models import Membership, Tenant
@@ -100,6 +101,18 @@ def api_as() -> Callable[..., APIClient]:
         client = APIClient(HTTP_HOST=host)
         if user is not None:
             client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_as() -> Callable[..., Client]:
+    """A browser session logged in as `user` on `host`."""
+
+    def make(user: User, host: str = TENANT_A_HOST) -> Client:
+        client = Client(HTTP_HOST=host)
+        client.force_login(user)
         return client
 
     return make

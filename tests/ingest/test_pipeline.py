@@ -145,3 +145,26 @@ def test_a_missing_file_fails_with_the_servers_answer(
     job = job_wait(job_create(tenant=tenant, url=f"{media_server.base_url}/gone.mp4", title=title))
     assert job.state == State.FAILED
     assert job.error
+
+
+def test_the_leech_command_follows_a_job_to_the_end(
+    ingest_worker, ingest_settings, media_server, tenant
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    title = TitleFactory(tenant=tenant, title="Night of the Living Dead", year=1968)
+    out = io.StringIO()
+
+    call_command(
+        "leech",
+        f"{media_server.base_url}/Night.of.the.Living.Dead.1968.mp4",
+        "--title",
+        title.slug,
+        stdout=out,
+    )
+
+    text = out.getvalue()
+    assert "[##############################] " in text
+    assert "stored Night of the Living Dead (1968) [240p].mp4" in text
