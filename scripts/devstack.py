@@ -52,8 +52,38 @@ def ensure_env_file() -> None:
         ENV_FILE.write_text(LOCAL_ENV.format(secret_key=secrets.token_urlsafe(50)))
         ENV_FILE.chmod(0o600)
         log(f"wrote {ENV_FILE.name} with a new SECRET_KEY")
+    if "ARIA2_RPC_SECRET" not in read_env_file():  # .env files from before the ingest work
+        with ENV_FILE.open("a") as env:
+            env.write(f"ARIA2_RPC_SECRET={secrets.token_urlsafe(24)}\n")
+        log(f"added an ARIA2_RPC_SECRET to {ENV_FILE.name}")
     for key, value in read_env_file().items():
         os.environ.setdefault(key, value)
+
+
+def start_aria2(stack: Stack) -> None:
+    """aria2c's RPC daemon on loopback; its session file keeps downloads across restarts."""
+    url = urlparse(os.environ.get("ARIA2_RPC_URL", "http://127.0.0.1:6800/jsonrpc"))
+    directory = ROOT / "data" / "aria2"
+    directory.mkdir(parents=True, exist_ok=True)
+    session = directory / "session.txt"
+    session.touch()
+    stack.start(
+        "aria2",
+        [
+            shutil.which("aria2c") or "aria2c",
+            "--enable-rpc",
+            f"--rpc-listen-port={url.port or 6800}",
+            "--rpc-listen-all=false",
+            f"--rpc-secret={os.environ['ARIA2_RPC_SECRET']}",
+            f"--dir={directory / 'downloads'}",
+            f"--input-file={session}",
+            f"--save-session={session}",
+            "--save-session-interval=30",
+            "--seed-time=0",
+            "--console-log-level=warn",
+            "--summary-interval=0",
+        ],
+    )
 
 
 def redis_answers(host: str, port: int) -> bool:
@@ -176,8 +206,10 @@ def banner(gateway_url: str) -> str:
     Admin      {gateway_url}/admin/      ({login})
     Health     {gateway_url}/healthz
     Streams    {gateway_url}/s/…  (links from POST /api/files/<id>/link/)
-  Processes: nginx gateway, web (gunicorn + uvicorn), origin (uvicorn), celery worker
-  ({QUEUES}), celery beat
+  Processes: nginx gateway, web (gunicorn + uvicorn), origin (uvicorn), aria2c, celery
+  worker ({QUEUES}), celery beat
+  Leech: admin → Ingest jobs → Add, POST /api/ingest/jobs/, or
+         make manage ARGS='leech <url> [--title <slug>]'
 """
 
 
@@ -192,6 +224,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         ensure_redis(stack)
+        start_aria2(stack)
         manage("migrate", "--no-input", "-v", "0")
         manage("collectstatic", "--no-input", "-v", "0")
         manage("ensure_tenant", "--name", "Local", "--domain", "localhost", "--domain", "127.0.0.1")
