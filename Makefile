@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap run test lint format bench bench-storage bench-stream manage
+.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -31,6 +31,9 @@ bench-storage: bootstrap
 
 bench-stream: bootstrap
 	$(PY) benchmarks/stream.py $(ARGS)
+
+bench-ingest: bootstrap
+	$(PY) benchmarks/ingest.py $(ARGS)
 
 manage: bootstrap
 	$(PY) manage.py $(ARGS)

@@ -7,6 +7,7 @@ connection either makes goes through a guard proxy started for the job.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from pathlib import Path
@@ -61,11 +62,20 @@ def job_fetch(job: IngestJob) -> list[IngestItem]:
     return items_from(job, download_dir)
 
 
+@functools.cache
+def site_extractors() -> tuple:
+    return tuple(e for e in yt_dlp.extractor.gen_extractor_classes() if e.ie_key() != "Generic")
+
+
+def known_site(url: str) -> bool:
+    """Whether one of yt-dlp's site extractors (not the generic one) takes this URL."""
+    return any(extractor.suitable(url) for extractor in site_extractors())
+
+
 def wants_ytdlp(url: str, proxy: str) -> bool:
     """A page of a known video site, or any URL that answers with an HTML page."""
-    for extractor in yt_dlp.extractor.gen_extractor_classes():
-        if extractor.ie_key() != "Generic" and extractor.suitable(url):
-            return True
+    if known_site(url):
+        return True
     try:
         with requests.get(
             url, stream=True, timeout=30, proxies={"http": proxy, "https": proxy}
@@ -142,7 +152,7 @@ def watch_aria2(
             what = "found no metadata for the magnet" if status.is_metadata else "made no progress"
             raise JobFailed(f"stalled: the download {what} in {stall} s")
         heartbeat.beat(done=status.completed, total=status.total or None, speed=status.speed)
-        time.sleep(0.5)
+        time.sleep(0.2)
 
 
 def fetch_with_ytdlp(

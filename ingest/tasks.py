@@ -8,10 +8,12 @@ Permanent failures fail the job at once with the reason; transient ones retry wi
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
 from celery import Task, shared_task
+from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 from django.utils import timezone
 
@@ -47,8 +49,10 @@ def run_step(
     job = job_claim(job_id, states=states, running=running, owner=task.request.id or "eager")
     if job is None:
         return  # another worker has it, it moved on, or it was cancelled
+    started = time.monotonic()
     try:
         step(job)
+        log.info("ingest job %s: %s took %.2f s", job_id, running, time.monotonic() - started)
     except JobCancelled:
         log.info("ingest job %s was cancelled during %s", job_id, running)
     except JobFailed as failure:
@@ -143,3 +147,15 @@ def work_dirs_sweep_task() -> int:
             work_dir_remove(int(job_id))
             removed += 1
     return removed
+
+
+@worker_init.connect
+@worker_process_init.connect
+def fetchers_warm_up(**_: object) -> None:
+    """Load guessit's rules and yt-dlp's URL patterns before the first job, not during it."""
+    from guessit import guessit
+
+    from .fetch import known_site
+
+    guessit("Warm.Up.2000.1080p.mkv")
+    known_site("https://example.com/warm-up")

@@ -54,6 +54,7 @@ class Aria2:
             "dir": str(directory),
             "all-proxy": proxy,
             "continue": "true",
+            "file-allocation": "none",  # no up-front write of the whole size
             "seed-time": "0",  # leech, do not seed: the job ends when the bytes are here
             "follow-torrent": "mem",  # a .torrent URL starts its torrent, nothing on disk
             "max-connection-per-server": "4",
