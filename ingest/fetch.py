@@ -84,6 +84,12 @@ def wants_ytdlp(url: str, proxy: str) -> bool:
                 raise JobFailed(
                     f"refused by the URL guard: {response.text.split(': ', 1)[-1].strip()}"
                 )
+            if response.status_code >= 400:
+                transient = response.status_code in (408, 425, 429) or response.status_code >= 500
+                raise JobFailed(
+                    f"{url} answered HTTP {response.status_code} {response.reason}",
+                    permanent=not transient,
+                )
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             length = int(response.headers.get("Content-Length") or 0)
     except requests.RequestException as exc:

@@ -144,7 +144,8 @@ def test_a_missing_file_fails_with_the_servers_answer(
     title = TitleFactory(tenant=tenant)
     job = job_wait(job_create(tenant=tenant, url=f"{media_server.base_url}/gone.mp4", title=title))
     assert job.state == State.FAILED
-    assert job.error
+    assert "answered HTTP 404" in job.error
+    assert job.attempts == 1  # a permanent answer: no retries
 
 
 def test_the_leech_command_follows_a_job_to_the_end(
