@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "shadowvault.storage",
     "streaming",
     "ingest",
+    "readvault",
 ]
 
 MIDDLEWARE = [

@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/", include("library.api.urls")),
     path("api/", include(stream_api_urls)),
     path("api/", include("ingest.api.urls")),
+    path("api/", include("readvault.api.urls")),
     *stream_urls,
 ]

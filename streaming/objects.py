@@ -1,6 +1,6 @@
 """What the stream path serves: a stored object found by its public id.
 
-Video files (MediaFile) today; manga pages join through `STORED_OBJECT_SOURCES` so that the
+Video files (MediaFile) and manga pages (Page), through `STORED_OBJECT_SOURCES`, so that the
 gateway, the authorize view and the origin serve every kind of stored file the same way.
 """
 
@@ -20,6 +20,7 @@ class StoredObject:
     size: int
     sha256: str
     locator: dict
+    whole: bool = False  # small files (manga pages) are cached whole, not in 1 MiB slices
 
     @property
     def etag(self) -> str:
@@ -46,7 +47,32 @@ def media_file_object(public_id: str) -> StoredObject | None:
     )
 
 
-STORED_OBJECT_SOURCES = [media_file_object]
+def page_object(public_id: str) -> StoredObject | None:
+    from readvault.models import Chapter, Page
+
+    page = (
+        Page.objects.filter(public_id=public_id, chapter__state=Chapter.State.AVAILABLE)
+        .select_related("chapter__series")
+        .first()
+    )
+    return page_stored(page, page.chapter.series.tenant_id) if page else None
+
+
+def page_stored(page, tenant_id: int) -> StoredObject:
+    extension = page.mime.split("/")[-1].replace("jpeg", "jpg")
+    return StoredObject(
+        public_id=page.public_id,
+        tenant_id=tenant_id,
+        name=f"page-{page.index:03d}.{extension}",
+        mime=page.mime,
+        size=page.size,
+        sha256=page.sha256,
+        locator=page.locator,
+        whole=True,
+    )
+
+
+STORED_OBJECT_SOURCES = [media_file_object, page_object]
 
 
 def stored_object(public_id: str) -> StoredObject | None:

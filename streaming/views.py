@@ -49,7 +49,7 @@ async def authorize(request: HttpRequest, public_id: str, name: str) -> HttpResp
         response["Retry-After"] = str(full.retry_after)
         return response
     response = HttpResponse(status=200)
-    target = f"/_vault/{stored.public_id}"
+    target = f"/_{'whole' if stored.whole else 'vault'}/{stored.public_id}"
     response["X-Accel-Redirect"] = f"{target}?s={quote(session)}" if session else target
     response["Content-Type"] = stored.mime
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(stored.name)}"

@@ -1,0 +1,83 @@
+"""The reader API: series, their chapters (each number once), and signed page links."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from readvault.models import Chapter, Series
+from readvault.selectors import chapters_for_reader, series_search
+from streaming.objects import page_stored
+from streaming.services import stream_link, viewer_key
+
+from .serializers import ChapterSerializer, PageLinkSerializer, SeriesSerializer
+
+
+class SeriesListView(generics.ListAPIView):
+    serializer_class = SeriesSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Title or alternative title.")]
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Series.objects.none()
+        return series_search(
+            tenant=self.request.tenant, query=self.request.query_params.get("q", "")
+        )
+
+
+def tenant_series(request: Request, slug: str) -> Series:
+    series = Series.objects.filter(tenant=request.tenant, slug=slug).first()
+    if series is None:
+        raise Http404("No such series.")
+    return series
+
+
+class SeriesDetailView(APIView):
+    @extend_schema(responses=SeriesSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(SeriesSerializer(tenant_series(request, slug)).data)
+
+
+class ChapterListView(APIView):
+    @extend_schema(responses=ChapterSerializer(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        chapters = chapters_for_reader(tenant_series(request, slug))
+        return Response(ChapterSerializer(chapters, many=True).data)
+
+
+class PageListView(APIView):
+    """Every page of an available chapter as a signed gateway link for the calling viewer."""
+
+    @extend_schema(responses=PageLinkSerializer(many=True))
+    def get(self, request: Request, chapter_id: int) -> Response:
+        chapter = (
+            Chapter.objects.select_related("series")
+            .filter(id=chapter_id, series__tenant=request.tenant, state=Chapter.State.AVAILABLE)
+            .first()
+        )
+        if chapter is None:
+            raise Http404("No such chapter.")
+        viewer, host = viewer_key(request.user.id), request.get_host()
+        pages = []
+        for page in chapter.pages.all():
+            stored = page_stored(page, chapter.series.tenant_id)
+            link = stream_link(stored=stored, viewer=viewer, host=host)
+            pages.append(
+                {
+                    "index": page.index,
+                    "width": page.width,
+                    "height": page.height,
+                    "url": link.url,
+                    "expires_at": link.expires_at,
+                }
+            )
+        return Response(PageLinkSerializer(pages, many=True).data)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReadVaultConfig(AppConfig):
+    name = "readvault"
+    verbose_name = "ReadVault"

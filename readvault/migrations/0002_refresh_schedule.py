@@ -1,0 +1,27 @@
+"""Beat's "refresh followed series" entry, editable in admin (Periodic tasks)."""
+
+from django.db import migrations
+
+NAME = "ReadVault: refresh followed series"
+
+
+def schedule(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    every, _ = IntervalSchedule.objects.get_or_create(every=10, period="minutes")
+    PeriodicTask.objects.get_or_create(
+        name=NAME, defaults={"task": "readvault.tasks.followed_refresh_task", "interval": every}
+    )
+
+
+def unschedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("readvault", "0001_initial"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(schedule, unschedule)]
