@@ -155,27 +155,34 @@ def job_store(job: IngestJob) -> list[MediaFile]:
 def item_store(job: IngestJob, item: IngestItem, heartbeat: JobHeartbeat) -> MediaFile:
     path = work_dir(job.id) / item.sanitised_path
     facts = media_probe(path)
-    digest = file_sha256(path, heartbeat)
     backend = storage_backend()
-    existing = (
-        MediaFile.objects.filter(
-            title__tenant=job.tenant, sha256=digest, state=MediaFile.State.READY
+    locator = None
+    if backend.deduplicates:
+        digest = ""  # the backend hashes as it stores and keeps identical bytes once
+    else:  # hash first, so bytes already stored (an earlier job, a retry) are not sent again
+        digest = file_sha256(path, heartbeat)
+        existing = (
+            MediaFile.objects.filter(
+                title__tenant=job.tenant,
+                sha256=digest,
+                state=MediaFile.State.READY,
+                storage=backend.name,
+            )
+            .exclude(locator={})
+            .first()
         )
-        .exclude(locator={})
-        .first()
-    )
-    if existing is not None:
-        locator = existing.locator  # the same bytes are stored already: no second upload
-    else:
+        locator = existing.locator if existing is not None else None
+    if locator is None:
         try:
             locator = backend.put(
                 path,
                 name=item.clean_name,
                 tenant_id=job.tenant_id,
-                progress=lambda d, t: heartbeat.beat(done=d, total=t),
+                progress=lambda done, total: heartbeat.beat(done=done, total=total),
             )
         except StorageError as exc:
             raise JobFailed(f"storage: {exc}", permanent=exc.permanent) from exc
+        digest = digest or locator["sha256"]
     with transaction.atomic():
         # An earlier run may have stored this item and died before marking it: reuse its row.
         media_file = item.media_file or MediaFile(title=item.title)

@@ -37,6 +37,9 @@ def range_check(start: int, end: int, size: int) -> None:
 
 class StorageBackend(ABC):
     name: str
+    # True when `put` itself keeps identical content once (and says its sha256 in the
+    # locator): callers need not hash first to avoid storing a file twice.
+    deduplicates: bool = False
 
     @abstractmethod
     def put(

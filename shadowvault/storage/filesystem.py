@@ -46,6 +46,7 @@ def read_if_cached(fd: int, size: int, offset: int) -> bytearray | None:
 
 class FilesystemBackend(StorageBackend):
     name = "filesystem"
+    deduplicates = True
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
