@@ -144,19 +144,28 @@ def job_advance(job: IngestJob, *, to: str, next_task=None, error: str = "") -> 
     return bool(moved)
 
 
+def job_end(job: IngestJob, *, state: str, error: str = "") -> bool:
+    """Move an unfinished job to a final state, releasing its lease; False if it had ended."""
+    now = timezone.now()
+    return bool(
+        IngestJob.objects.filter(id=job.id)
+        .exclude(state__in=IngestJob.FINISHED)
+        .update(
+            state=state,
+            error=error[:4000],
+            lease_owner="",
+            lease_until=None,
+            speed=0,
+            eta=None,
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+
+
 def job_fail(job: IngestJob, reason: str) -> None:
     """The job failed for good: record why, free its work directory."""
-    now = timezone.now()
-    IngestJob.objects.filter(id=job.id).exclude(state__in=(State.CANCELLED, State.READY)).update(
-        state=State.FAILED,
-        error=reason[:4000],
-        lease_owner="",
-        lease_until=None,
-        speed=0,
-        eta=None,
-        finished_at=now,
-        updated_at=now,
-    )
+    job_end(job, state=State.FAILED, error=reason)
     log.warning("ingest job %s failed: %s", job.id, reason)
     work_dir_remove(job.id)
 
@@ -172,20 +181,7 @@ def job_cancel(job: IngestJob) -> bool:
     """Stop the job wherever it is; its download is stopped and its files removed."""
     from .clients.aria2 import Aria2, Aria2Error
 
-    now = timezone.now()
-    cancelled = (
-        IngestJob.objects.filter(id=job.id)
-        .exclude(state__in=IngestJob.FINISHED)
-        .update(
-            state=State.CANCELLED,
-            lease_owner="",
-            lease_until=None,
-            speed=0,
-            eta=None,
-            finished_at=now,
-            updated_at=now,
-        )
-    )
+    cancelled = job_end(job, state=State.CANCELLED)
     if cancelled and job.aria2_gid:
         try:
             Aria2().remove(job.aria2_gid)

@@ -60,6 +60,17 @@ def telegram_pool(settings, redis_client):
     storage.session_pool.cache_clear()
 
 
+def telegram_file(tenant) -> MediaFile:
+    return MediaFileFactory(
+        title=TitleFactory(tenant=tenant),
+        locator={
+            "backend": "telegram",
+            "size": 1024,
+            "parts": [{"chat": -1001, "message": 1, "size": 1024}],
+        },
+    )
+
+
 def link_for(client, media_file) -> str:
     url = urlsplit(client.post(f"/api/files/{media_file.public_id}/link/").json()["url"])
     return f"{url.path}?{url.query}"
@@ -68,14 +79,7 @@ def link_for(client, media_file) -> str:
 def test_a_telegram_file_is_read_through_the_viewers_session(
     api_as, viewer, tenant, telegram_pool, client
 ) -> None:
-    media_file = MediaFileFactory(
-        title=TitleFactory(tenant=tenant),
-        locator={
-            "backend": "telegram",
-            "size": 1024,
-            "parts": [{"chat": -1001, "message": 1, "size": 1024}],
-        },
-    )
+    media_file = telegram_file(tenant)
 
     response = client.get(link_for(api_as(viewer), media_file), HTTP_HOST="tenant-a.test")
 
@@ -87,14 +91,7 @@ def test_a_telegram_file_is_read_through_the_viewers_session(
 def test_a_full_pool_answers_503_with_retry_after(
     api_as, viewer, tenant, telegram_pool, client
 ) -> None:
-    media_file = MediaFileFactory(
-        title=TitleFactory(tenant=tenant),
-        locator={
-            "backend": "telegram",
-            "size": 1024,
-            "parts": [{"chat": -1001, "message": 1, "size": 1024}],
-        },
-    )
+    media_file = telegram_file(tenant)
     telegram_pool.viewer_admit("someone-else")  # the only slot of the only session
 
     response = client.get(link_for(api_as(viewer), media_file), HTTP_HOST="tenant-a.test")
