@@ -9,9 +9,9 @@ from django.http.request import split_domain_port
 
 from .models import Tenant
 
-# Paths that answer whatever the host: health checks come from load balancers and probes
-# that address the box by IP.
-TENANTLESS_PATHS = ("/healthz",)
+# Paths that answer whatever the host: health checks and metrics scrapes come from load
+# balancers and probes that address the box by IP.
+TENANTLESS_PATHS = ("/healthz", "/metrics")
 
 
 def tenant_for_host(host: str) -> Tenant | None:

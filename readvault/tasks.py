@@ -7,6 +7,7 @@ import logging
 from celery import Task, shared_task
 
 from library.tasks import retry_countdown
+from shadowvault.metrics import metric_increment
 
 from .models import Series
 from .services import series_due, series_refresh
@@ -23,6 +24,7 @@ def series_refresh_task(self: Task, series_id: int) -> dict | None:
     try:
         result = series_refresh(series)
     except SourceError as exc:
+        metric_increment("readvault_refreshes_total", 'outcome="error"')
         Series.objects.filter(id=series_id).update(refresh_error=str(exc)[:2000])
         if exc.permanent or self.request.retries >= self.max_retries:
             log.warning("refresh of %s failed: %s", series, exc)

@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shadowvault.metrics import metric_increment
+
 from .objects import stored_object
 from .services import PoolFull, stream_admit, stream_link, viewer_key
 from .signing import LinkInvalid
@@ -43,6 +45,7 @@ async def authorize(request: HttpRequest, public_id: str, name: str) -> HttpResp
             "This link is invalid or has expired.\n", status=403, content_type="text/plain"
         )
     except PoolFull as full:
+        await sync_to_async(metric_increment, thread_sensitive=False)("pool_rejections_total")
         response = HttpResponse(
             "Every stream slot is taken; retry shortly.\n", status=503, content_type="text/plain"
         )

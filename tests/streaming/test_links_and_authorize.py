@@ -99,6 +99,7 @@ def test_a_full_pool_answers_503_with_retry_after(
     assert response.status_code == 503
     assert 1 <= int(response["Retry-After"]) <= 60
     assert "X-Accel-Redirect" not in response
+    assert telegram_pool.client.hget("sv:metrics:counters", "pool_rejections_total") == b"1"
 
 
 def test_a_filesystem_file_takes_no_pool_slot(api_as, viewer, ready_file, client) -> None:
