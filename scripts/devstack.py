@@ -52,10 +52,11 @@ def ensure_env_file() -> None:
         ENV_FILE.write_text(LOCAL_ENV.format(secret_key=secrets.token_urlsafe(50)))
         ENV_FILE.chmod(0o600)
         log(f"wrote {ENV_FILE.name} with a new SECRET_KEY")
-    if "ARIA2_RPC_SECRET" not in read_env_file():  # .env files from before the ingest work
-        with ENV_FILE.open("a") as env:
-            env.write(f"ARIA2_RPC_SECRET={secrets.token_urlsafe(24)}\n")
-        log(f"added an ARIA2_RPC_SECRET to {ENV_FILE.name}")
+    for secret in ("ARIA2_RPC_SECRET", "FLOWER_PASSWORD"):  # .env files from older versions
+        if secret not in read_env_file():
+            with ENV_FILE.open("a") as env:
+                env.write(f"{secret}={secrets.token_urlsafe(18)}\n")
+            log(f"added a {secret} to {ENV_FILE.name}")
     for key, value in read_env_file().items():
         os.environ.setdefault(key, value)
 
@@ -206,8 +207,10 @@ def banner(gateway_url: str) -> str:
     Admin      {gateway_url}/admin/      ({login})
     Health     {gateway_url}/healthz
     Streams    {gateway_url}/s/…  (links from POST /api/files/<id>/link/)
+    Flower     {gateway_url}/flower/  (FLOWER_USER / FLOWER_PASSWORD in .env)
+    Metrics    {gateway_url}/metrics
   Processes: nginx gateway, web (gunicorn + uvicorn), origin (uvicorn), aria2c, celery
-  worker ({QUEUES}), celery beat
+  worker ({QUEUES}), celery beat, flower
   Leech: admin → Ingest jobs → Add, POST /api/ingest/jobs/, or
          make manage ARGS='leech <url> [--title <slug>]'
 """
@@ -278,6 +281,23 @@ def main() -> None:
                 "--workers",
                 "2",
                 "--no-access-log",
+            ],
+        )
+        flower_host, flower_port = os.environ.get("FLOWER_BIND", "127.0.0.1:5555").rsplit(":", 1)
+        flower_user = os.environ.get("FLOWER_USER", "ops")
+        stack.start(
+            "flower",
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "shadowvault",
+                "flower",
+                f"--address={flower_host}",
+                f"--port={flower_port}",
+                "--url_prefix=flower",
+                f"--basic_auth={flower_user}:{os.environ['FLOWER_PASSWORD']}",
             ],
         )
         gateway = os.environ.get("GATEWAY_LISTEN", "127.0.0.1:8080")

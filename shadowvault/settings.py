@@ -174,6 +174,10 @@ ARIA2_RPC_SECRET = env.str("ARIA2_RPC_SECRET", default="")
 # --- Operations ---
 # When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Flower (Celery's dashboard) behind the gateway at /flower/, with basic auth.
+FLOWER_BIND = env.str("FLOWER_BIND", default="127.0.0.1:5555")
+FLOWER_USER = env.str("FLOWER_USER", default="ops")
+FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", default="")
 
 # --- Redis and cache ---
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

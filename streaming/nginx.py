@@ -22,6 +22,7 @@ class GatewayConfig:
     web: str
     origin: str
     cache_dir: str
+    flower: str = "127.0.0.1:5555"
     cache_max_size: str = "10g"
     cache_lock_timeout: str = "60s"
     workers: str = "auto"
@@ -35,6 +36,7 @@ def gateway_config(**overrides: str) -> GatewayConfig:
         "listen": settings.GATEWAY_LISTEN,
         "web": settings.WEB_BIND,
         "origin": settings.ORIGIN_BIND,
+        "flower": settings.FLOWER_BIND,
         "cache_dir": str(prefix / "cache"),
         "cache_max_size": settings.NGINX_CACHE_MAX_SIZE,
     }

@@ -141,31 +141,15 @@ def port_open(port: int) -> bool:
 
 
 @contextmanager
-def asgi_server(app: str, *, port: int, env: dict[str, str], name: str) -> Iterator[Path]:
-    """Run `uvicorn <app>` on `port` with `env` on top of ours; yield its log file."""
+def server_process(
+    command: list[str], *, port: int, env: dict[str, str], name: str
+) -> Iterator[Path]:
+    """Run `command` (it listens on `port`) with `env` on top of ours; yield its log file."""
     full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env}
     logfile = Path(tempfile.mkdtemp(prefix=f"sv-{name}-")) / f"{name}.log"
     with open(logfile, "wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                app,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "info",
-                "--no-access-log",
-                "--lifespan",
-                "auto",
-            ],
-            cwd=PROJECT_ROOT,
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            command, cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
         )
 
     def answers() -> bool:
@@ -178,6 +162,26 @@ def asgi_server(app: str, *, port: int, env: dict[str, str], name: str) -> Itera
         yield logfile
     finally:
         stop(process)
+
+
+def asgi_server(app: str, *, port: int, env: dict[str, str], name: str):
+    """`uvicorn <app>` on `port`; yields its log file."""
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "info",
+        "--no-access-log",
+        "--lifespan",
+        "auto",
+    ]
+    return server_process(command, port=port, env=env, name=name)
 
 
 @contextmanager

@@ -19,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--listen", help="Gateway address, e.g. 127.0.0.1:8080 or 443.")
         parser.add_argument("--web", help="The web process, host:port or unix:/path.")
         parser.add_argument("--origin", help="The origin process, host:port or unix:/path.")
+        parser.add_argument("--flower", help="Flower, host:port.")
         parser.add_argument("--cache-dir", help="Where slices are cached.")
         parser.add_argument("--cache-max-size", help="nginx size, e.g. 50g.")
         parser.add_argument("--workers", help="worker_processes (default auto).")
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             "listen",
             "web",
             "origin",
+            "flower",
             "cache_dir",
             "cache_max_size",
             "workers",
