@@ -10,6 +10,7 @@ OS_PACKAGES=(
   "nginx:nginx"      # the gateway; Debian's build has the slice and secure_link modules
   "ffmpeg:ffmpeg"    # ffmpeg and ffprobe: scrubbing, probing, and the streaming client test
   "aria2c:aria2"     # the download daemon behind the leech pipeline
+  "docker-compose:docker-compose"  # only to validate docker-compose.yml in the tests
 )
 PYTHON=${PYTHON:-python3}
 VENV=.venv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class Gateway:
     origin_url: str
     origin_log: Path
     prefix: Path
+    origin_restart: Callable[[], None]
 
     def origin_reads(self, public_id: str) -> int:
         """How many ranged reads the origin served for `public_id` so far."""
@@ -58,22 +60,36 @@ def gateway(django_db_setup, django_db_blocker, vault_root, tmp_path_factory) ->
         workers="1",
         cache_lock_timeout="30s",
     )
+    origin = ExitStack()
+
+    def origin_start() -> Path:
+        return origin.enter_context(
+            processes.asgi_server(
+                "streaming.origin_asgi:app", port=origin_port, env=env, name="origin"
+            )
+        )
+
+    def origin_restart() -> None:
+        origin.close()
+        gateway.origin_log = origin_start()
+
     with (
         processes.asgi_server("shadowvault.asgi:application", port=web_port, env=env, name="web"),
-        processes.asgi_server(
-            "streaming.origin_asgi:app", port=origin_port, env=env, name="origin"
-        ) as origin_log,
+        origin,
         processes.nginx(nginx_render(config)) as prefix,
     ):
+        origin_log = origin_start()
         processes.wait_until(
             lambda: processes.port_open(gateway_port), timeout=10, what="nginx listening"
         )
-        yield Gateway(
+        gateway = Gateway(
             url=f"http://127.0.0.1:{gateway_port}",
             origin_url=f"http://127.0.0.1:{origin_port}",
             origin_log=origin_log,
             prefix=prefix,
+            origin_restart=origin_restart,
         )
+        yield gateway
 
 
 @pytest.fixture

@@ -192,3 +192,20 @@ def test_ffmpeg_seeks_into_the_middle_and_ffprobe_reads_the_length(
     assert decoded.returncode == 0, decoded.stderr
     assert probed.returncode == 0, probed.stderr
     assert abs(float(probed.stdout) - 20.0) < 0.5
+
+
+def test_an_origin_restart_mid_stream_costs_nothing_but_the_open_request(
+    gateway, store_file
+) -> None:
+    data = os.urandom(6 * MiB)
+    media_file = store_file(data)
+    path = link_path(media_file)
+    first = get(gateway, path, Range="bytes=0-1048575")
+
+    gateway.origin_restart()  # the player is between two range requests
+    after = get(gateway, path, Range=f"bytes={3 * MiB}-{4 * MiB - 1}")
+
+    assert first.content == data[:MiB]
+    assert after.status_code == 206
+    assert after.content == data[3 * MiB : 4 * MiB]
+    assert after.headers["X-Cache-Status"] == "MISS"  # it really came from the new origin
