@@ -210,7 +210,7 @@ def banner(gateway_url: str) -> str:
     Flower     {gateway_url}/flower/  (FLOWER_USER / FLOWER_PASSWORD in .env)
     Metrics    {gateway_url}/metrics
   Processes: nginx gateway, web (gunicorn + uvicorn), origin (uvicorn), aria2c, celery
-  worker ({QUEUES}), celery beat, flower
+  worker ({QUEUES}), celery beat, flower (and the Telegram bot with TELEGRAM_BOT_TOKENS)
   Leech: admin → Ingest jobs → Add, POST /api/ingest/jobs/, or
          make manage ARGS='leech <url> [--title <slug>]'
 """
@@ -300,6 +300,8 @@ def main() -> None:
                 f"--basic_auth={flower_user}:{os.environ['FLOWER_PASSWORD']}",
             ],
         )
+        if os.environ.get("TELEGRAM_BOT_TOKENS"):  # the bot needs a token to log in with
+            stack.start("bot", [PYTHON, "manage.py", "runbot"])
         gateway = os.environ.get("GATEWAY_LISTEN", "127.0.0.1:8080")
         config = ROOT / "data" / "nginx" / "nginx.conf"
         manage("render_nginx", "--prefix", str(config.parent), "--web", bind)

@@ -137,6 +137,10 @@ TELEGRAM_MAX_FILE_BYTES = env.int("TELEGRAM_MAX_FILE_BYTES", default=2000 * 1024
 # TELEGRAM_REQUESTS_PER_DC at a time per session and data centre (flood limits are per DC).
 TELEGRAM_READ_AHEAD = env.int("TELEGRAM_READ_AHEAD", default=4)
 TELEGRAM_REQUESTS_PER_DC = env.int("TELEGRAM_REQUESTS_PER_DC", default=6)
+# The bot (`manage.py runbot`, the first bot token): who may command it, and for which tenant
+# it registers channels and leeches (empty: the only tenant there is).
+TELEGRAM_ADMIN_IDS = [int(v) for v in env.list("TELEGRAM_ADMIN_IDS", default=[])]
+TELEGRAM_BOT_TENANT = env.str("TELEGRAM_BOT_TENANT", default="")
 
 # --- Streaming ---
 # Where viewers' links point: the gateway (nginx). "{host}" is the host the API was asked on.

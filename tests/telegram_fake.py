@@ -21,12 +21,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from telethon import errors
+from telethon import errors, utils
 from telethon.tl import functions, types
 from telethon.tl.custom.participantpermissions import ParticipantPermissions
 
 MiB = 1024 * 1024
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def marked(channel_id: int) -> int:
+    """Telethon's "marked" id of a channel (what get_peer_id gives; -100… for real ids)."""
+    return utils.get_peer_id(types.PeerChannel(channel_id))
 
 
 @dataclass
@@ -41,7 +46,7 @@ class FakeDocument:
 
 @dataclass
 class FakeChannel:
-    id: int  # the bare id; the marked id is -100<id>
+    id: int  # the bare id; see marked_id
     title: str
     admins: set[str] = field(default_factory=set)  # account names that may post
     members: set[str] = field(default_factory=set)  # account names that can see it
@@ -50,7 +55,7 @@ class FakeChannel:
 
     @property
     def marked_id(self) -> int:
-        return int(f"-100{self.id}")
+        return marked(self.id)
 
 
 @dataclass
@@ -76,6 +81,7 @@ class FakeTelegram:
         self.in_flight: dict[tuple[str, int], int] = defaultdict(int)
         self.most_in_flight: dict[tuple[str, int], int] = defaultdict(int)
         self.upload_dc = 2  # where new documents land
+        self.sent: list[dict] = []  # messages the bot sent, and their edits
 
     # --- set-up ---
 
@@ -249,7 +255,7 @@ class FakeTelegramClient:
     ) -> ParticipantPermissions:
         assert user == "me"
         account = self.account
-        channel = self.server.visible_channel(account.name, int(f"-100{entity.id}"))
+        channel = self.server.visible_channel(account.name, marked(entity.id))
         if account.name in channel.admins:
             rights = types.ChatAdminRights(
                 post_messages=True, edit_messages=True, delete_messages=True
@@ -300,7 +306,7 @@ class FakeTelegramClient:
         self, entity, file, *, force_document=False, attributes=None, **_
     ) -> types.Message:
         account = self.account
-        channel = self.server.visible_channel(account.name, int(f"-100{entity.id}"))
+        channel = self.server.visible_channel(account.name, marked(entity.id))
         if account.name not in channel.admins:
             raise errors.ChatWriteForbiddenError(request=None)
         data = self.server.uploads.pop(file.id)
@@ -336,18 +342,43 @@ class FakeTelegramClient:
         )
 
     async def get_messages(self, entity, ids: int | None = None):
-        channel = self.server.visible_channel(self.account.name, int(f"-100{entity.id}"))
+        channel = self.server.visible_channel(self.account.name, marked(entity.id))
         if ids not in channel.messages:
             return None
         return self.message(channel, ids)
 
     async def delete_messages(self, entity, message_ids):
         account = self.account
-        channel = self.server.visible_channel(account.name, int(f"-100{entity.id}"))
+        channel = self.server.visible_channel(account.name, marked(entity.id))
         if account.name not in channel.admins:
             raise errors.MessageDeleteForbiddenError(request=None)
         deleted = [m for m in message_ids if channel.messages.pop(m, None) is not None]
         return [types.messages.AffectedMessages(pts=1, pts_count=len(deleted))]
+
+    # --- what the bot does in chats ---
+
+    _mb_entity_cache = None  # Telethon's entity cache; events built in tests bring entities
+
+    @property
+    def _self_id(self) -> int | None:
+        account = self.server.accounts.get(self.session.account_name)
+        return account.user_id if account else None
+
+    async def send_message(self, entity, message: str, *, reply_to: int | None = None, **_):
+        message_id = len(self.server.sent) + 1000
+        self.server.sent.append(
+            {"id": message_id, "chat": entity, "text": message, "reply_to": reply_to, "edits": []}
+        )
+        sent = types.Message(
+            id=message_id, peer_id=types.PeerUser(0), date=NOW, message=message, out=True
+        )
+        sent._finish_init(self, {}, entity)
+        return sent
+
+    async def edit_message(self, entity, message: int, text: str | None = None, **_):
+        record = next(r for r in self.server.sent if r["id"] == message)
+        record["edits"].append(text)
+        return None
 
     async def __call__(self, request):
         return await self._call(FakeSender(self.session.dc_id), request)

@@ -32,12 +32,12 @@ def parse_server(value: str) -> tuple[int, str, int]:
     return int(dc), host, int(port)
 
 
-def telethon_client(spec: SessionSpec, string_session: str) -> Any:
+def telethon_client(spec: SessionSpec, string_session: str, *, updates: bool = False) -> Any:
     """A Telethon client for one session of the pool (not yet connected).
 
     FloodWaits are never slept through inside Telethon (`flood_sleep_threshold=0`): the
-    backend moves the work to another session instead. No updates are received: storage
-    sessions only make requests.
+    backend moves the work to another session instead. Storage sessions receive no updates
+    (they only make requests); the bot does (`updates=True`).
     """
     from telethon import TelegramClient
     from telethon.crypto import rsa
@@ -55,7 +55,7 @@ def telethon_client(spec: SessionSpec, string_session: str) -> Any:
         flood_sleep_threshold=0,
         request_retries=3,
         connection_retries=3,
-        receive_updates=False,
+        receive_updates=updates,
     )
 
 
