@@ -128,3 +128,12 @@ class SessionPool:
             session: self.client.zcount(f"{self.prefix}session:{session}", f"({now_ms}", "+inf")
             for session in self.sessions
         }
+
+    def leases_sweep(self) -> int:
+        """Remove every lapsed viewer lease from every session; how many went."""
+        now_seconds, micros = self.client.time()
+        now_ms = now_seconds * 1000 + micros // 1000
+        return sum(
+            self.client.zremrangebyscore(f"{self.prefix}session:{session}", "-inf", now_ms)
+            for session in self.sessions
+        )

@@ -117,3 +117,32 @@ def test_slots_of_a_killed_process_free_themselves(redis_url, redis_client) -> N
             return False
 
     wait_until(admitted, timeout=10, what="the killed process's slots lapsing")
+
+
+@pytest.mark.django_db
+def test_the_sweep_drops_lapsed_leases_only(redis_client, settings) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from shadowvault import storage
+    from shadowvault.storage.tasks import leases_sweep_task
+
+    bots = ["bot-1", "bot-2"]
+    short = SessionPool(redis_client, bots, cap=3, lease_seconds=0.2)
+    long = SessionPool(redis_client, bots, cap=3, lease_seconds=30)
+    for viewer in ("gone-1", "gone-2"):
+        short.viewer_admit(viewer)
+    for viewer in ("here-1", "here-2"):  # live viewers keep each session's set alive
+        long.viewer_admit(viewer)
+    time.sleep(0.3)
+    settings.STORAGE_BACKEND = "telegram"
+    settings.TELEGRAM_API_ID, settings.TELEGRAM_API_HASH = 1, "h"
+    settings.TELEGRAM_BOT_TOKENS, settings.TELEGRAM_SESSIONS = ["1:x", "2:x"], []
+    storage.session_pool.cache_clear()
+    try:
+        removed = leases_sweep_task()
+    finally:
+        storage.session_pool.cache_clear()
+
+    assert removed == 2
+    assert sum(redis_client.zcard(f"sv:pool:session:{s}") for s in bots) == 2
+    assert PeriodicTask.objects.filter(task="shadowvault.storage.tasks.leases_sweep_task").exists()
