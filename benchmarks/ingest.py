@@ -21,34 +21,19 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from throwaway import ROOT, throwaway_django
+
 sys.path.insert(0, str(ROOT))
-WORKDIR = Path(tempfile.mkdtemp(prefix="sv-bench-ingest-"))
-from tests import processes  # noqa: E402
+from tests import processes
 
 REDIS_PORT = processes.free_port()
-os.environ.update(
-    {
-        "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "TEST_DATABASE_NAME": str(WORKDIR / "db.sqlite3"),
-        "VAULT_ROOT": str(WORKDIR / "vault"),
-        "INGEST_WORK_ROOT": str(WORKDIR / "work"),
-        "STORAGE_BACKEND": "filesystem",
-        "LOG_LEVEL": "WARNING",
-    }
-)
-
-import django  # noqa: E402
-
-django.setup()
+WORKDIR = throwaway_django("sv-bench-ingest-", REDIS_URL=f"redis://127.0.0.1:{REDIS_PORT}/0")
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 
 from ingest.models import IngestJob  # noqa: E402
 from ingest.services import job_create  # noqa: E402
@@ -150,7 +135,6 @@ def main() -> None:
     film = media / "Bench.Film.2000.720p.mkv"
     make_video(film, args.megabytes)
     size_mib = film.stat().st_size / MiB
-    call_command("migrate", verbosity=0)
     tenant = Tenant.objects.create(name="Bench")
     title = Title.objects.create(
         tenant=tenant, kind="movie", tmdb_id=1, title="Bench Film", year=2000

@@ -20,29 +20,14 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-WORKDIR = Path(tempfile.mkdtemp(prefix="sv-bench-stream-"))
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "TEST_DATABASE_NAME": str(WORKDIR / "db.sqlite3"),
-        "VAULT_ROOT": str(WORKDIR / "vault"),
-        "STORAGE_BACKEND": "filesystem",
-        "LOG_LEVEL": "WARNING",
-    }
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from throwaway import throwaway_django
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
+WORKDIR = throwaway_django("sv-bench-stream-")
 
 from library.models import Domain, MediaFile, Tenant, Title  # noqa: E402
 from shadowvault.storage.filesystem import FilesystemBackend  # noqa: E402
@@ -55,7 +40,6 @@ MiB = 1024 * 1024
 
 
 def stored_film(megabytes: int) -> tuple[MediaFile, Path]:
-    call_command("migrate", verbosity=0)
     tenant = Tenant.objects.create(name="Bench")
     Domain.objects.create(tenant=tenant, domain="127.0.0.1")
     title = Title.objects.create(tenant=tenant, kind="movie", tmdb_id=1, title="Bench", year=2000)

@@ -166,7 +166,7 @@ class TelegramBackend(StorageBackend):
     # --- Start-up and checks ---
 
     def start(self) -> list[ChannelReport]:
-        """Connect every session and resolve the given storage channels; report problems."""
+        """Connect (and log in) every session; report the ones that cannot."""
         return self.loop.run(self.router.check([]))
 
     def channels_check(self, chat_ids: list[int]) -> list[ChannelReport]:
