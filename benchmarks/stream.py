@@ -1,15 +1,18 @@
 """The stream path against nginx serving the same file statically.
 
-    python benchmarks/stream.py [--megabytes 256] [--clients 8] [--requests 400]
+    python benchmarks/stream.py [--megabytes 1024] [--rounds 3] [--seeks 100] [--viewers 200]
 
-Starts what `make run` starts for streaming (web, origin, nginx gateway) on free ports over a
-throw-away SQLite database and vault, plus a second nginx location serving the stored object
-file straight from disk (the baseline). Then, for each:
-1. one whole-file GET with curl: MiB/s (the gateway twice: cold, every slice from the origin,
-   then warm, every slice from nginx's cache);
-2. random 1 MiB ranges (a player seeking) from several client threads: requests per second,
-   on the warm cache.
-Ratios are gateway / static; the gateway also checks a signed link per request (a web call).
+Starts web, origin and the nginx gateway as `make run` does, over a throw-away SQLite
+database and vault; the same nginx also serves the stored object file straight from disk
+(`/static-film`): the baseline. "Cold" is a fresh nginx with an empty slice cache, so every
+slice comes from the origin; "warm" is the same request again, from the cache. The stored
+file is in the page cache in every case, so cold measures the origin path, not the disk.
+1. whole file with curl: MiB/s, median of `--rounds`, each cold round on a fresh nginx;
+2. seeks: 1 MiB at random offsets, one request at a time on one keep-alive connection
+   (each also passes the authorize step, a web call): p50 and p95 latency;
+3. viewers: `--viewers` concurrent clients (one curl, --parallel), each reading 4 MiB from
+   its own place in the file: aggregate MiB/s, p95 time per viewer, the origin's peak RSS.
+Targets (issue 5): warm >= 0.9 x static, cold >= 0.5 x static, origin RSS < 250 MB.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ import argparse
 import http.client
 import os
 import random
+import shutil
+import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,6 +43,8 @@ from streaming.services import stream_link  # noqa: E402
 from tests import processes  # noqa: E402
 
 MiB = 1024 * 1024
+VIEWER_BYTES = 4 * MiB
+STATIC = "/static-film"
 
 
 def stored_film(megabytes: int) -> tuple[MediaFile, Path]:
@@ -67,7 +75,7 @@ def with_static_location(config: Path, object_path: Path) -> None:
     """Add the baseline: the same file served by nginx from disk, no cache, no Django."""
     text = config.read_text()
     static = (
-        f"        location = /static-film {{\n"
+        f"        location = {STATIC} {{\n"
         f"            alias {object_path};\n"
         f"            default_type video/x-matroska;\n"
         f"        }}\n\n"
@@ -76,79 +84,227 @@ def with_static_location(config: Path, object_path: Path) -> None:
     config.write_text(text.replace("        location /_origin/ {", static, 1))
 
 
-def curl_seconds(url: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(["curl", "-sf", "-o", "/dev/null", url], check=True)
-    return time.perf_counter() - started
+@contextmanager
+def gateway(web_port: int, origin_port: int, object_path: Path) -> Iterator[int]:
+    """A fresh nginx, its slice cache empty, in front of web and origin; yields its port."""
+    port = processes.free_port()
+    prefix = Path(tempfile.mkdtemp(dir=WORKDIR, prefix="nginx-"))
+    config = nginx_render(
+        gateway_config(
+            prefix=str(prefix),
+            listen=f"127.0.0.1:{port}",
+            web=f"127.0.0.1:{web_port}",
+            origin=f"127.0.0.1:{origin_port}",
+            workers="auto",
+        )
+    )
+    with_static_location(config, object_path)
+    with processes.nginx(config):
+        processes.wait_until(lambda: processes.port_open(port), timeout=10, what="nginx")
+        yield port
+    shutil.rmtree(prefix, ignore_errors=True)  # the cache: up to the whole file
 
 
-def ranged_rate(port: int, path: str, size: int, clients: int, requests: int) -> float:
-    def worker(count: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        for _ in range(count):
-            start = random.randrange(0, size - MiB)
-            connection.request("GET", path, headers={"Range": f"bytes={start}-{start + MiB - 1}"})
-            response = connection.getresponse()
-            body = response.read()
-            if response.status != 206 or len(body) != MiB:
-                raise RuntimeError(f"{path}: {response.status}, {len(body)} bytes")
-        connection.close()
+def curl_rate(port: int, path: str) -> float:
+    """MiB/s of one whole-file GET."""
+    speed = subprocess.run(
+        [
+            "curl",
+            "-sf",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{speed_download}",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return float(speed) / MiB
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(worker, [requests // clients] * clients))
-    return (requests // clients * clients) / (time.perf_counter() - started)
+
+def seek_times(port: int, path: str, offsets: list[int]) -> list[float]:
+    """Seconds for each 1 MiB range, asked one after another on one connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times = []
+    for start in offsets:
+        began = time.perf_counter()
+        connection.request("GET", path, headers={"Range": f"bytes={start}-{start + MiB - 1}"})
+        response = connection.getresponse()
+        body = response.read()
+        times.append(time.perf_counter() - began)
+        if response.status != 206 or len(body) != MiB:
+            raise RuntimeError(f"{path}: {response.status}, {len(body)} bytes")
+    connection.close()
+    return times
+
+
+def viewers_run(port: int, path: str, starts: list[int]) -> tuple[float, list[float]]:
+    """All viewers at once, each reading VIEWER_BYTES from its start: (MiB/s, per-viewer s)."""
+    config = WORKDIR / "viewers.curl"
+    entries = [
+        f'url = "http://127.0.0.1:{port}{path}"\n'
+        f'header = "Range: bytes={start}-{start + VIEWER_BYTES - 1}"\n'
+        f"output = /dev/null\n"
+        f'write-out = "%{{http_code}} %{{size_download}} %{{time_total}}\\n"\n'
+        for start in starts
+    ]
+    config.write_text("next\n".join(entries))
+    began = time.perf_counter()
+    lines = subprocess.run(
+        ["curl", "-s", "--parallel", "--parallel-max", str(len(starts)), "-K", str(config)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    wall = time.perf_counter() - began
+    codes, sizes, times = lines[0::3], lines[1::3], lines[2::3]
+    if set(codes) != {"206"} or set(sizes) != {str(VIEWER_BYTES)} or len(times) != len(starts):
+        raise RuntimeError(f"{path}: viewers got {sorted(set(codes))}, {sorted(set(sizes))}")
+    return len(starts) * VIEWER_BYTES / MiB / wall, [float(t) for t in times]
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's resident-set high-water mark (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for {pid}")
+
+
+def pid_listening(module: str, port: int) -> int:
+    """The pid of the `uvicorn <module> ... --port <port>` process (tests.processes starts it
+    and keeps its pid to itself)."""
+    wanted = [module.encode(), b"--port", str(port).encode()]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
+        if wanted[0] in argv and any(argv[i : i + 2] == wanted[1:] for i in range(len(argv))):
+            return int(entry.name)
+    raise RuntimeError(f"no process runs {module} on port {port}")
+
+
+def reset_peak_rss(pid: int) -> None:
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # Linux: VmHWM := VmRSS
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def whole_file(ports: dict, object_path: Path, path: str, rounds: int) -> dict[str, float]:
+    static, cold, warm = [], [], []
+    for _ in range(rounds):
+        with gateway(ports["web"], ports["origin"], object_path) as port:
+            static.append(curl_rate(port, STATIC))
+            cold.append(curl_rate(port, path))
+            warm.append(curl_rate(port, path))
+    return {
+        "static": statistics.median(static),
+        "cold": statistics.median(cold),
+        "warm": statistics.median(warm),
+    }
+
+
+def seeks(ports: dict, object_path: Path, path: str, size: int, count: int) -> dict:
+    slices = random.sample(range(size // MiB - 1), min(count, size // MiB - 1))
+    offsets = [index * MiB + random.randrange(MiB) for index in slices]  # each its own slice
+    with gateway(ports["web"], ports["origin"], object_path) as port:
+        return {
+            "static": seek_times(port, STATIC, offsets),
+            "cold": seek_times(port, path, offsets),
+            "warm": seek_times(port, path, offsets),
+        }
+
+
+def viewers(ports: dict, object_path: Path, path: str, size: int, count: int) -> dict:
+    room = size - VIEWER_BYTES
+    starts = [(n * VIEWER_BYTES + 12345) % room for n in range(count)]
+    with gateway(ports["web"], ports["origin"], object_path) as port:
+        results = {"static": viewers_run(port, STATIC, starts)}
+        reset_peak_rss(ports["origin_pid"])
+        results["cold"] = viewers_run(port, path, starts)
+        results["rss"] = peak_rss_mib(ports["origin_pid"])
+        results["warm"] = viewers_run(port, path, starts)
+    return results
+
+
+def report(args: argparse.Namespace, rates: dict, seek: dict, crowd: dict) -> None:
+    def ratio(kind: str, values: dict) -> str:
+        return f"{values[kind] / values['static']:.2f}"
+
+    crowd_rates = {kind: crowd[kind][0] for kind in ("static", "cold", "warm")}
+    rows = [
+        ("whole file, MiB/s", {k: f"{v:.0f}" for k, v in rates.items()}),
+        ("  ratio to static", {"cold": ratio("cold", rates), "warm": ratio("warm", rates)}),
+        *(
+            (
+                f"seek 1 MiB, {label} ms",
+                {k: f"{percentile(v, q) * 1000:.1f}" for k, v in seek.items()},
+            )
+            for label, q in (("p50", 0.5), ("p95", 0.95))
+        ),
+        (f"{args.viewers} viewers x 4 MiB, MiB/s", {k: f"{v:.0f}" for k, v in crowd_rates.items()}),
+        (
+            "  ratio to static",
+            {"cold": ratio("cold", crowd_rates), "warm": ratio("warm", crowd_rates)},
+        ),
+        (
+            "  p95 per viewer, s",
+            {k: f"{percentile(crowd[k][1], 0.95):.2f}" for k in ("static", "cold", "warm")},
+        ),
+    ]
+    print(f"\n{args.megabytes} MiB file; whole file: median of {args.rounds} rounds")
+    print(f"{'':34}{'nginx static':>14}{'gateway cold':>14}{'gateway warm':>14}")
+    for label, cells in rows:
+        print(
+            f"{label:34}" + "".join(f"{cells.get(k, ''):>14}" for k in ("static", "cold", "warm"))
+        )
+    print(f"origin peak RSS during the cold viewers: {crowd['rss']:.0f} MiB (target < 250 MB)")
+    print("targets: warm >= 0.9 x static, cold >= 0.5 x static (whole file)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--megabytes", type=int, default=256)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--megabytes", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seeks", type=int, default=100)
+    parser.add_argument("--viewers", type=int, default=200)
     args = parser.parse_args()
     media_file, object_path = stored_film(args.megabytes)
-    web_port, origin_port, gateway_port = (processes.free_port() for _ in range(3))
-    config = nginx_render(
-        gateway_config(
-            prefix=str(WORKDIR / "nginx"),
-            listen=f"127.0.0.1:{gateway_port}",
-            web=f"127.0.0.1:{web_port}",
-            origin=f"127.0.0.1:{origin_port}",
-            workers="2",
-        )
-    )
-    with_static_location(config, object_path)
+    size = args.megabytes * MiB
+    link = stream_link(stored=stored_object(media_file.public_id), viewer="bench", host="127.0.0.1")
+    path = link.url.split(":8080", 1)[1]
+    ports = {"web": processes.free_port(), "origin": processes.free_port()}
     env = {
         key: os.environ[key]
         for key in ("TEST_DATABASE_NAME", "VAULT_ROOT", "STORAGE_BACKEND", "LOG_LEVEL")
     }
-    link = stream_link(stored=stored_object(media_file.public_id), viewer="bench", host="127.0.0.1")
-    stream_path = link.url.split(":8080", 1)[1]
     with (
-        processes.asgi_server("shadowvault.asgi:application", port=web_port, env=env, name="web"),
+        # Web as many workers as make run gives it; one origin process takes every viewer
+        # (make run starts two), the worst case for its memory.
         processes.asgi_server(
-            "streaming.origin_asgi:app", port=origin_port, env=env, name="origin"
+            "shadowvault.asgi:application", port=ports["web"], env=env, name="web", workers=4
         ),
-        processes.nginx(config),
+        processes.asgi_server(
+            "streaming.origin_asgi:app", port=ports["origin"], env=env, name="origin"
+        ),
     ):
-        processes.wait_until(lambda: processes.port_open(gateway_port), timeout=10, what="nginx")
-        base = f"http://127.0.0.1:{gateway_port}"
-        size = args.megabytes
-        static = size / curl_seconds(f"{base}/static-film")
-        cold = size / curl_seconds(base + stream_path)
-        warm = size / curl_seconds(base + stream_path)
-        print(f"\nwhole file, {size} MiB, curl")
-        print(f"  nginx static (baseline)   {static:8.0f} MiB/s")
-        print(f"  gateway, cold cache       {cold:8.0f} MiB/s  ratio {cold / static:.2f}")
-        print(f"  gateway, warm cache       {warm:8.0f} MiB/s  ratio {warm / static:.2f}")
-        total = size * MiB
-        static_rate = ranged_rate(gateway_port, "/static-film", total, args.clients, args.requests)
-        gateway_rate = ranged_rate(gateway_port, stream_path, total, args.clients, args.requests)
-        print(f"\nrandom 1 MiB ranges, {args.clients} clients, {args.requests} requests, warm")
-        print(f"  nginx static (baseline)   {static_rate:8.0f} req/s")
-        ratio = gateway_rate / static_rate
-        print(f"  gateway                   {gateway_rate:8.0f} req/s  ratio {ratio:.2f}")
+        ports["origin_pid"] = pid_listening("streaming.origin_asgi:app", ports["origin"])
+        rates = whole_file(ports, object_path, path, args.rounds)
+        seek = seeks(ports, object_path, path, size, args.seeks)
+        crowd = viewers(ports, object_path, path, size, args.viewers)
+    report(args, rates, seek, crowd)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        shutil.rmtree(WORKDIR, ignore_errors=True)

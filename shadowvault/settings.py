@@ -144,7 +144,8 @@ TELEGRAM_BOT_TENANT = env.str("TELEGRAM_BOT_TENANT", default="")
 
 # --- Streaming ---
 # Where viewers' links point: the gateway (nginx). "{host}" is the host the API was asked on.
-STREAM_GATEWAY_ORIGIN = env.str("STREAM_GATEWAY_ORIGIN", default="http://{host}:8080")
+# Empty: http://{host} on GATEWAY_LISTEN's port, so moving the dev gateway moves the links.
+STREAM_GATEWAY_ORIGIN = env.str("STREAM_GATEWAY_ORIGIN", default="")
 STREAM_LINK_TTL_SECONDS = env.int("STREAM_LINK_TTL_SECONDS", default=6 * 3600)
 # Link-signing keys, newest first: the first signs, all verify (rotation without broken
 # links). Empty: one key derived from SECRET_KEY.

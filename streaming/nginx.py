@@ -44,15 +44,23 @@ def gateway_config(**overrides: str) -> GatewayConfig:
     return GatewayConfig(**values)
 
 
-def nginx_render(config: GatewayConfig) -> Path:
-    """Write `<prefix>/nginx.conf` and make the directories nginx writes to; return its path."""
+def listen_on_port(listen: str, port: int) -> str:
+    """`listen` (`host:port`, `[v6]:port` or a bare port) moved to `port`, same address."""
+    host, separator, _ = listen.rpartition(":")
+    return f"{host}:{port}" if separator else str(port)
+
+
+def nginx_render(config: GatewayConfig, out: Path | None = None) -> Path:
+    """Write the config to `out` (default `<prefix>/nginx.conf`) and make the directories
+    nginx writes to; return the config's path."""
     prefix = Path(config.prefix)
     for directory in TEMP_DIRS:
         (prefix / directory).mkdir(parents=True, exist_ok=True)
     Path(config.cache_dir).mkdir(parents=True, exist_ok=True)
     template = Engine(autoescape=False).from_string(TEMPLATE.read_text())
     text = template.render(Context({**asdict(config), "origin_secret": origin_secret()}))
-    target = prefix / "nginx.conf"
+    target = out or prefix / "nginx.conf"
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text)
     target.chmod(0o600)  # it holds the origin secret
     return target

@@ -29,6 +29,13 @@ def viewer_key(user_id: int) -> str:
     return f"u{user_id}"
 
 
+def gateway_origin() -> str:
+    """The links' scheme, host and port, with a `{host}` placeholder for the asked host."""
+    if settings.STREAM_GATEWAY_ORIGIN:
+        return settings.STREAM_GATEWAY_ORIGIN
+    return "http://{host}:" + settings.GATEWAY_LISTEN.rpartition(":")[2]
+
+
 def stream_link(
     *, stored: StoredObject, viewer: str, host: str, now: float | None = None
 ) -> StreamLink:
@@ -36,7 +43,7 @@ def stream_link(
     expires = int(now if now is not None else time.time()) + settings.STREAM_LINK_TTL_SECONDS
     grant = LinkGrant(stored.public_id, stored.tenant_id, viewer, expires)
     query = urlencode({"exp": expires, "v": viewer, "sig": link_sign(grant)})
-    gateway = settings.STREAM_GATEWAY_ORIGIN.format(host=split_domain_port(host)[0])
+    gateway = gateway_origin().format(host=split_domain_port(host)[0])
     path = f"/s/{stored.public_id}/{quote(stored.name)}"
     return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(expires, UTC))
 

@@ -164,8 +164,8 @@ def server_process(
         stop(process)
 
 
-def asgi_server(app: str, *, port: int, env: dict[str, str], name: str):
-    """`uvicorn <app>` on `port`; yields its log file."""
+def asgi_server(app: str, *, port: int, env: dict[str, str], name: str, workers: int = 1):
+    """`uvicorn <app>` on `port` (with `workers` processes); yields its log file."""
     command = [
         sys.executable,
         "-m",
@@ -180,6 +180,8 @@ def asgi_server(app: str, *, port: int, env: dict[str, str], name: str):
         "--no-access-log",
         "--lifespan",
         "auto",
+        "--workers",
+        str(workers),
     ]
     return server_process(command, port=port, env=env, name=name)
 

@@ -35,6 +35,23 @@ def test_a_viewer_gets_a_signed_gateway_link(api_as, viewer, ready_file, setting
     assert "locator" not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("origin", "listen", "expected"),
+    [
+        ("", "127.0.0.1:18080", "http://tenant-a.test:18080"),  # follows the dev gateway
+        ("https://{host}", "127.0.0.1:8080", "https://tenant-a.test"),  # production, TLS
+    ],
+)
+def test_links_point_at_the_gateway(
+    api_as, viewer, ready_file, settings, origin, listen, expected
+) -> None:
+    settings.STREAM_GATEWAY_ORIGIN, settings.GATEWAY_LISTEN = origin, listen
+
+    response = api_as(viewer).post(f"/api/files/{ready_file.public_id}/link/")
+
+    assert response.json()["url"].startswith(f"{expected}/s/{ready_file.public_id}/")
+
+
 @pytest.mark.parametrize("state", [MediaFile.State.PENDING, MediaFile.State.FAILED])
 def test_no_link_to_a_file_that_is_not_ready(api_as, viewer, tenant, state) -> None:
     media_file = MediaFileFactory(title=TitleFactory(tenant=tenant), state=state)
