@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import hashlib
+import mmap
 import os
 import re
 import tempfile
@@ -21,27 +23,69 @@ from .base import Locator, LocatorInvalid, Progress, StorageBackend, range_check
 
 CHUNK_BYTES = 1024 * 1024
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-HAVE_NOWAIT = hasattr(os, "RWF_NOWAIT") and hasattr(os, "preadv")  # Linux 4.14+
 
 
-def read_if_cached(fd: int, size: int, offset: int) -> bytearray | None:
-    """Up to `size` bytes at `offset` if the page cache holds them, else None.
-
-    A hot file (the common case behind nginx's slice cache misses) is read inline: handing
-    each chunk to a thread costs more than copying it. RWF_NOWAIT makes the read fail rather
-    than wait for the disk, so the event loop never blocks on I/O.
-    """
-    if not HAVE_NOWAIT:
-        return None
-    buffer = bytearray(size)
+def _libc() -> ctypes.CDLL | None:
     try:
-        read = os.preadv(fd, [buffer], offset, os.RWF_NOWAIT)
-    except OSError:  # EAGAIN: not cached; EOPNOTSUPP: the file system cannot say
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_long,
+        ]
+        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    except (OSError, AttributeError):
         return None
-    if read == 0:
-        return None
-    del buffer[read:]  # a short read: trim in place, no copy
-    return buffer
+    return libc
+
+
+LIBC = _libc()
+MAP_FAILED = ctypes.c_void_p(-1).value
+RESIDENT_BITS = bytes(range(2)) * 128  # mincore's answer per page: only bit 0 matters
+
+
+class PageCacheProbe:
+    """Which parts of an open file the page cache holds (mincore over a read-only mapping).
+
+    A chunk that is in memory is read inline, straight into a new bytes object: handing each
+    chunk to a thread costs more than copying it, and the mapping is never touched, so the
+    probe itself faults nothing in. A chunk that is not is read in a thread, so the event
+    loop never waits for the disk. Without mincore, every read goes to a thread.
+    """
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.address = None
+        self.size = size
+        if LIBC is not None and size > 0:
+            address = LIBC.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+            if address not in (None, MAP_FAILED):
+                self.address = address
+                self.vector = ctypes.create_string_buffer(CHUNK_BYTES // mmap.PAGESIZE + 2)
+
+    def resident(self, offset: int, length: int) -> bool:
+        if self.address is None:
+            return False
+        first = offset - offset % mmap.PAGESIZE
+        pages = (offset + length - first + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+        if (
+            pages > len(self.vector)
+            or LIBC.mincore(
+                ctypes.c_void_p(self.address + first), pages * mmap.PAGESIZE, self.vector
+            )
+            != 0
+        ):
+            return False
+        return b"\x00" not in self.vector.raw[:pages].translate(RESIDENT_BITS)
+
+    def close(self) -> None:
+        if self.address is not None:
+            LIBC.munmap(ctypes.c_void_p(self.address), self.size)
+            self.address = None
 
 
 class FilesystemBackend(StorageBackend):
@@ -106,20 +150,27 @@ class FilesystemBackend(StorageBackend):
             source = await asyncio.to_thread(open, path, "rb")
         except FileNotFoundError as exc:
             raise LocatorInvalid("the file is not in the vault") from exc
+        fd = source.fileno()
+        probe = None
         try:
-            range_check(start, end, os.fstat(source.fileno()).st_size)
+            size = os.fstat(fd).st_size
+            range_check(start, end, size)
+            probe = PageCacheProbe(fd, size)
             position, remaining = start, end - start + 1
             while remaining:
                 want = min(CHUNK_BYTES, remaining)
-                chunk = read_if_cached(source.fileno(), want, position)
-                if chunk is None:  # on disk, not in memory: read without blocking the loop
-                    chunk = await asyncio.to_thread(os.pread, source.fileno(), want, position)
+                if probe.resident(position, want):
+                    chunk = os.pread(fd, want, position)
+                else:  # on disk, not in memory: read without blocking the loop
+                    chunk = await asyncio.to_thread(os.pread, fd, want, position)
                 if not chunk:
                     raise LocatorInvalid("the file shrank while being read")
                 position += len(chunk)
                 remaining -= len(chunk)
                 yield chunk
         finally:
+            if probe is not None:
+                probe.close()
             source.close()
 
     def delete(self, locator: Locator) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
 from telethon import events, utils
 from telethon.tl import types
 
@@ -59,11 +61,14 @@ def dispatch(bot: StorageBot, event) -> None:
     """Route the event as Telethon does: the first handler whose builder's filter passes."""
 
     async def run() -> None:
-        for builder, handler in bot.handlers():
-            builder.resolved = True  # no chat filter to resolve
-            if builder.filter(event):
-                await handler(event)
-                return
+        try:
+            for builder, handler in bot.handlers():
+                builder.resolved = True  # no chat filter to resolve
+                if builder.filter(event):
+                    await handler(event)
+                    return
+        finally:  # the handlers' database work ran in asgiref's thread: close its connection
+            await sync_to_async(connections.close_all)()
 
     asyncio.run(run())
 

@@ -118,7 +118,7 @@ def test_the_configured_backend_is_the_filesystem_under_vault_root(settings, tmp
 def test_reads_that_must_wait_for_the_disk_go_through_a_thread(backend, source, monkeypatch):
     from shadowvault.storage import filesystem
 
-    monkeypatch.setattr(filesystem, "HAVE_NOWAIT", False)  # as on a kernel without RWF_NOWAIT
+    monkeypatch.setattr(filesystem, "LIBC", None)  # as where mincore cannot be called
     locator = backend.put(source, name="film")
     data = source.read_bytes()
 
@@ -126,3 +126,19 @@ def test_reads_that_must_wait_for_the_disk_go_through_a_thread(backend, source, 
 
     assert b"".join(chunks) == data[100 : len(data) - 99]
     assert max(len(chunk) for chunk in chunks) <= CHUNK_BYTES
+
+
+def test_the_page_cache_probe_sees_a_file_that_was_just_read(backend, source) -> None:
+    from shadowvault.storage.filesystem import PageCacheProbe
+
+    locator = backend.put(source, name="film")
+    path = backend.path_of(locator)
+    path.read_bytes()  # now in the page cache
+    with open(path, "rb") as handle:
+        probe = PageCacheProbe(handle.fileno(), path.stat().st_size)
+        try:
+            assert probe.resident(0, CHUNK_BYTES)
+            assert probe.resident(CHUNK_BYTES + 5, 1000)
+            assert not probe.resident(0, 64 * CHUNK_BYTES)  # more than one chunk: not asked
+        finally:
+            probe.close()
