@@ -21,4 +21,5 @@ urlpatterns = [
     path("api/", include("ingest.api.urls")),
     path("api/", include("readvault.api.urls")),
     *stream_urls,
+    path("", include("web.urls")),
 ]

@@ -1,0 +1,121 @@
+"""Server-rendered pages: browse, watch, read. Thin: selectors read, templates show."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from library.models import MediaFile, Title
+from library.selectors import title_detail, title_list
+from readvault.models import Chapter, Series
+from readvault.selectors import chapters_for_reader, series_search
+from streaming.objects import page_stored, stored_object
+from streaming.services import stream_link, viewer_key
+
+from .access import member_required
+
+PAGE_SIZE = 24
+
+
+@member_required
+def home(request: HttpRequest) -> HttpResponse:
+    titles = title_list(tenant=request.tenant).order_by("-created_at")
+    context = {
+        "movies": titles.filter(kind=Title.Kind.MOVIE)[:12],
+        "series": titles.filter(kind=Title.Kind.SERIES)[:12],
+        "manga": series_search(tenant=request.tenant).order_by("-created_at")[:12],
+    }
+    return render(request, "web/home.html", context)
+
+
+@member_required
+def browse(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    titles = title_list(tenant=request.tenant)
+    if query:
+        titles = titles.filter(title__icontains=query)
+    if kind in Title.Kind.values:
+        titles = titles.filter(kind=kind)
+    page = Paginator(titles.order_by("title", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/browse.html",
+        {"page": page, "q": query, "kind": kind, "kinds": Title.Kind.choices},
+    )
+
+
+@member_required
+def title_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        title = title_detail(tenant=request.tenant, slug=slug)
+    except Title.DoesNotExist as exc:
+        raise Http404("No such title.") from exc
+    return render(request, "web/title.html", {"title": title})
+
+
+@member_required
+def watch(request: HttpRequest, public_id: str) -> HttpResponse:
+    media_file = (
+        MediaFile.objects.select_related("title", "episode__season")
+        .filter(public_id=public_id, title__tenant=request.tenant, state=MediaFile.State.READY)
+        .first()
+    )
+    if media_file is None:
+        raise Http404("No such file.")
+    link = stream_link(
+        stored=stored_object(public_id), viewer=viewer_key(request.user.id), host=request.get_host()
+    )
+    return render(request, "web/watch.html", {"file": media_file, "stream_url": link.url})
+
+
+@member_required
+def manga_library(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    return render(
+        request,
+        "web/manga.html",
+        {"series_list": series_search(tenant=request.tenant, query=query)[:100], "q": query},
+    )
+
+
+@member_required
+def manga_series(request: HttpRequest, slug: str) -> HttpResponse:
+    series = Series.objects.filter(tenant=request.tenant, slug=slug).first()
+    if series is None:
+        raise Http404("No such series.")
+    return render(
+        request, "web/series.html", {"series": series, "chapters": chapters_for_reader(series)}
+    )
+
+
+@member_required
+def read(request: HttpRequest, chapter_id: int) -> HttpResponse:
+    chapter = (
+        Chapter.objects.select_related("series")
+        .filter(id=chapter_id, series__tenant=request.tenant, state=Chapter.State.AVAILABLE)
+        .first()
+    )
+    if chapter is None:
+        raise Http404("No such chapter.")
+    viewer, host = viewer_key(request.user.id), request.get_host()
+    pages = [
+        {
+            "page": page,
+            "url": stream_link(
+                stored=page_stored(page, request.tenant.id), viewer=viewer, host=host
+            ).url,
+        }
+        for page in chapter.pages.all()
+    ]
+    chapters = chapters_for_reader(chapter.series)
+    numbers = [c.id for c in chapters]
+    index = numbers.index(chapter.id) if chapter.id in numbers else -1
+    context = {
+        "chapter": chapter,
+        "pages": pages,
+        "previous": chapters[index - 1] if index > 0 else None,
+        "next": chapters[index + 1] if 0 <= index < len(chapters) - 1 else None,
+    }
+    return render(request, "web/read.html", context)
