@@ -11,6 +11,8 @@ OS_PACKAGES=(
   "ffmpeg:ffmpeg"    # ffmpeg and ffprobe: scrubbing, probing, and the streaming client test
   "aria2c:aria2"     # the download daemon behind the leech pipeline
   "docker-compose:docker-compose"  # only to validate docker-compose.yml in the tests
+  "chromium:chromium"                  # the browser test of the web front
+  "chromedriver:chromium-driver"
 )
 PYTHON=${PYTHON:-python3}
 VENV=.venv

@@ -202,6 +202,7 @@ def banner(gateway_url: str) -> str:
     login = f"admin / see {password_file}" if password_file.exists() else "your superuser"
     return f"""
   ShadowVault is running (Ctrl-C stops everything)
+    Web        {gateway_url}/
     API        {gateway_url}/api/titles/
     API docs   {gateway_url}/api/docs/
     Admin      {gateway_url}/admin/      ({login})

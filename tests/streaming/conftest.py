@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from library.models import MediaFile
@@ -46,11 +47,13 @@ def vault_root(tmp_path_factory) -> Path:
 def gateway(django_db_setup, django_db_blocker, vault_root, tmp_path_factory) -> Iterator[Gateway]:
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]  # the test database, once it exists
+    call_command("collectstatic", interactive=False, verbosity=0)  # web serves them (WhiteNoise)
     web_port, origin_port, gateway_port = (processes.free_port() for _ in range(3))
     env = {
         "TEST_DATABASE_NAME": str(database_name),
         "VAULT_ROOT": str(vault_root),
         "STORAGE_BACKEND": "filesystem",
+        "GATEWAY_LISTEN": f"127.0.0.1:{gateway_port}",  # pages link to this gateway
     }
     config = gateway_config(
         prefix=str(tmp_path_factory.mktemp("nginx")),
