@@ -26,7 +26,21 @@ class GatewayConfig:
     cache_max_size: str = "10g"
     cache_lock_timeout: str = "60s"
     workers: str = "auto"
+    tmdb_image_base: str = ""
+    resolver: str = ""
     user: str = field(default_factory=getpass.getuser)
+
+
+def system_resolver() -> str:
+    """The first nameserver of /etc/resolv.conf (nginx resolves TMDB's host at request time)."""
+    try:
+        for line in Path("/etc/resolv.conf").read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == "nameserver":
+                return f"[{parts[1]}]" if ":" in parts[1] else parts[1]
+    except OSError:
+        pass
+    return "127.0.0.1"
 
 
 def gateway_config(**overrides: str) -> GatewayConfig:
@@ -37,6 +51,8 @@ def gateway_config(**overrides: str) -> GatewayConfig:
         "web": settings.WEB_BIND,
         "origin": settings.ORIGIN_BIND,
         "flower": settings.FLOWER_BIND,
+        "tmdb_image_base": settings.TMDB_IMAGE_BASE_URL.rstrip("/"),
+        "resolver": system_resolver(),
         "cache_dir": str(prefix / "cache"),
         "cache_max_size": settings.NGINX_CACHE_MAX_SIZE,
     }

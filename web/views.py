@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from library.models import MediaFile, Title
+from library.models import Genre, MediaFile, Title
 from library.selectors import title_detail, title_list
 from readvault.models import Chapter, Series
 from readvault.selectors import chapters_for_reader, series_search
@@ -38,12 +38,22 @@ def browse(request: HttpRequest) -> HttpResponse:
         titles = titles.filter(title__icontains=query)
     if kind in Title.Kind.values:
         titles = titles.filter(kind=kind)
+    genre, year = request.GET.get("genre", ""), request.GET.get("year", "")
+    if genre.isdigit():
+        titles = titles.filter(genres__id=int(genre))
+    if year.isdigit():
+        titles = titles.filter(year=int(year))
     page = Paginator(titles.order_by("title", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "web/browse.html",
-        {"page": page, "q": query, "kind": kind, "kinds": Title.Kind.choices},
-    )
+    context = {
+        "page": page,
+        "q": query,
+        "kind": kind,
+        "kinds": Title.Kind.choices,
+        "genre": genre,
+        "genres": Genre.objects.filter(titles__tenant=request.tenant).distinct().order_by("name"),
+        "year": year,
+    }
+    return render(request, "web/browse.html", context)
 
 
 @member_required

@@ -19,6 +19,7 @@ from streaming.objects import stored_object
 from streaming.services import stream_link
 from tests import processes
 from tests.factories import TitleFactory
+from tests.media_fixture import MediaServer
 
 MiB = 1024 * 1024
 
@@ -30,6 +31,7 @@ class Gateway:
     origin_log: Path
     prefix: Path
     origin_restart: Callable[[], None]
+    tmdb_images: Path  # files served as TMDB's image server (w342/x.jpg, ...)
 
     def origin_reads(self, public_id: str) -> int:
         """How many ranged reads the origin served for `public_id` so far."""
@@ -55,7 +57,11 @@ def gateway(django_db_setup, django_db_blocker, vault_root, tmp_path_factory) ->
         "STORAGE_BACKEND": "filesystem",
         "GATEWAY_LISTEN": f"127.0.0.1:{gateway_port}",  # pages link to this gateway
     }
+    tmdb_images = tmp_path_factory.mktemp("tmdb-images")
+    image_server = MediaServer(tmdb_images)
     config = gateway_config(
+        tmdb_image_base=image_server.base_url,
+        resolver="127.0.0.1",
         prefix=str(tmp_path_factory.mktemp("nginx")),
         listen=f"127.0.0.1:{gateway_port}",
         web=f"127.0.0.1:{web_port}",
@@ -91,8 +97,10 @@ def gateway(django_db_setup, django_db_blocker, vault_root, tmp_path_factory) ->
             origin_log=origin_log,
             prefix=prefix,
             origin_restart=origin_restart,
+            tmdb_images=tmdb_images,
         )
         yield gateway
+    image_server.stop()
 
 
 @pytest.fixture

@@ -209,3 +209,22 @@ def test_an_origin_restart_mid_stream_costs_nothing_but_the_open_request(
     assert after.status_code == 206
     assert after.content == data[3 * MiB : 4 * MiB]
     assert after.headers["X-Cache-Status"] == "MISS"  # it really came from the new origin
+
+
+def test_tmdb_images_come_through_the_gateway_or_a_placeholder(
+    gateway, transactional_db, tenant
+) -> None:
+    (gateway.tmdb_images / "w342").mkdir(exist_ok=True)
+    poster = os.urandom(2048)
+    (gateway.tmdb_images / "w342" / "poster.jpg").write_bytes(poster)
+
+    first = get(gateway, "/img/tmdb/w342/poster.jpg")
+    second = get(gateway, "/img/tmdb/w342/poster.jpg")
+    missing = get(gateway, "/img/tmdb/w342/nothing-here.jpg")
+    sneaky = get(gateway, "/img/tmdb/w342/../../admin/")
+
+    assert (first.status_code, first.content) == (200, poster)
+    assert second.content == poster
+    assert (missing.status_code, missing.headers["Content-Type"]) == (200, "image/svg+xml")
+    assert b"<svg" in missing.content
+    assert sneaky.status_code == 404  # normalised to /img/admin/: not an image path at all

@@ -54,7 +54,7 @@ def test_home_and_browse_show_this_sites_titles(admin_as, viewer, tenant, other_
     assert "Metropolis" in home
     assert "Sherlock" in home
     assert "Elsewhere" not in home
-    assert "image.tmdb.org/t/p/w342/m.jpg" in home
+    assert 'src="/img/tmdb/w342/m.jpg"' in home
     assert "Metropolis" in found
     assert "Sherlock" not in found
     assert "Sherlock" in series_only
@@ -136,3 +136,22 @@ def test_the_reader_shows_pages_and_links_chapters(admin_as, viewer, tenant) -> 
     assert f'rel="previous" href="/read/{first.id}/"' in html
     assert 'rel="next"' not in html
     assert "reader.js" in html
+
+
+def test_browse_filters_by_genre_and_year(admin_as, viewer, tenant) -> None:
+    from library.models import Genre
+
+    horror = Genre.objects.create(tmdb_id=27, name="Horror")
+    night = TitleFactory(tenant=tenant, title="Night of the Living Dead", year=1968)
+    night.genres.add(horror)
+    TitleFactory(tenant=tenant, title="Metropolis", year=1927)
+    client = admin_as(viewer)
+
+    by_genre = page(client, f"/browse/?genre={horror.id}")
+    by_year = page(client, "/browse/?year=1927")
+
+    assert "Night of the Living Dead" in by_genre
+    assert "Metropolis" not in by_genre
+    assert "Metropolis" in by_year
+    assert "Night of the Living Dead" not in by_year
+    assert f'<option value="{horror.id}" selected>Horror</option>' in by_genre
