@@ -39,3 +39,12 @@ def chapters_for_reader(series: Series) -> list[Chapter]:
     return [
         min(releases, key=preference) for _, releases in groupby(available, key=lambda c: c.number)
     ]
+
+
+def chapter_for_reader(*, tenant: Tenant, chapter_id: int) -> Chapter | None:
+    """An available chapter of the tenant's, with its series, or None."""
+    return (
+        Chapter.objects.select_related("series")
+        .filter(id=chapter_id, series__tenant=tenant, state=Chapter.State.AVAILABLE)
+        .first()
+    )

@@ -61,3 +61,14 @@ def stream_admit(
     if pool is None or stored.locator.get("backend") != "telegram":
         return None
     return pool.viewer_admit(viewer)
+
+
+def page_links(chapter, *, viewer: str, host: str) -> list[tuple[object, StreamLink]]:
+    """Each page of a manga chapter with a signed gateway link for `viewer`."""
+    from .objects import page_stored
+
+    tenant_id = chapter.series.tenant_id
+    return [
+        (page, stream_link(stored=page_stored(page, tenant_id), viewer=viewer, host=host))
+        for page in chapter.pages.all()
+    ]

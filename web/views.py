@@ -8,10 +8,10 @@ from django.shortcuts import render
 
 from library.models import Genre, MediaFile, Title
 from library.selectors import title_detail, title_list
-from readvault.models import Chapter, Series
-from readvault.selectors import chapters_for_reader, series_search
-from streaming.objects import page_stored, stored_object
-from streaming.services import stream_link, viewer_key
+from readvault.models import Series
+from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
+from streaming.objects import stored_object
+from streaming.services import page_links, stream_link, viewer_key
 
 from .access import member_required
 
@@ -102,23 +102,11 @@ def manga_series(request: HttpRequest, slug: str) -> HttpResponse:
 
 @member_required
 def read(request: HttpRequest, chapter_id: int) -> HttpResponse:
-    chapter = (
-        Chapter.objects.select_related("series")
-        .filter(id=chapter_id, series__tenant=request.tenant, state=Chapter.State.AVAILABLE)
-        .first()
-    )
+    chapter = chapter_for_reader(tenant=request.tenant, chapter_id=chapter_id)
     if chapter is None:
         raise Http404("No such chapter.")
-    viewer, host = viewer_key(request.user.id), request.get_host()
-    pages = [
-        {
-            "page": page,
-            "url": stream_link(
-                stored=page_stored(page, request.tenant.id), viewer=viewer, host=host
-            ).url,
-        }
-        for page in chapter.pages.all()
-    ]
+    links = page_links(chapter, viewer=viewer_key(request.user.id), host=request.get_host())
+    pages = [{"page": page, "url": link.url} for page, link in links]
     chapters = chapters_for_reader(chapter.series)
     numbers = [c.id for c in chapters]
     index = numbers.index(chapter.id) if chapter.id in numbers else -1

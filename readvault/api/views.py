@@ -9,10 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from readvault.models import Chapter, Series
-from readvault.selectors import chapters_for_reader, series_search
-from streaming.objects import page_stored
-from streaming.services import stream_link, viewer_key
+from readvault.models import Series
+from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
+from streaming.services import page_links, viewer_key
 
 from .serializers import ChapterSerializer, PageLinkSerializer, SeriesSerializer
 
@@ -59,25 +58,18 @@ class PageListView(APIView):
 
     @extend_schema(responses=PageLinkSerializer(many=True))
     def get(self, request: Request, chapter_id: int) -> Response:
-        chapter = (
-            Chapter.objects.select_related("series")
-            .filter(id=chapter_id, series__tenant=request.tenant, state=Chapter.State.AVAILABLE)
-            .first()
-        )
+        chapter = chapter_for_reader(tenant=request.tenant, chapter_id=chapter_id)
         if chapter is None:
             raise Http404("No such chapter.")
-        viewer, host = viewer_key(request.user.id), request.get_host()
-        pages = []
-        for page in chapter.pages.all():
-            stored = page_stored(page, chapter.series.tenant_id)
-            link = stream_link(stored=stored, viewer=viewer, host=host)
-            pages.append(
-                {
-                    "index": page.index,
-                    "width": page.width,
-                    "height": page.height,
-                    "url": link.url,
-                    "expires_at": link.expires_at,
-                }
-            )
+        links = page_links(chapter, viewer=viewer_key(request.user.id), host=request.get_host())
+        pages = [
+            {
+                "index": page.index,
+                "width": page.width,
+                "height": page.height,
+                "url": link.url,
+                "expires_at": link.expires_at,
+            }
+            for page, link in links
+        ]
         return Response(PageLinkSerializer(pages, many=True).data)
