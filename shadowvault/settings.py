@@ -159,6 +159,11 @@ WEB_BIND = env.str("WEB_BIND", default="127.0.0.1:8000")
 ORIGIN_BIND = env.str("ORIGIN_BIND", default="127.0.0.1:8001")
 NGINX_DIR = Path(env.str("NGINX_DIR", default=str(DATA_DIR / "nginx")))
 NGINX_CACHE_MAX_SIZE = env.str("NGINX_CACHE_MAX_SIZE", default="10g")
+# Files of the filesystem backend: nginx sends them straight from VAULT_ROOT (an internal
+# location, sendfile) rather than through the origin and the slice cache, which would keep a
+# second copy of a local file and, cold, cap a viewer at nginx's cache-fill speed
+# (benchmarks/stream.py). Turn it off when nginx runs where VAULT_ROOT is not mounted.
+STREAM_FILESYSTEM_DIRECT = env.bool("STREAM_FILESYSTEM_DIRECT", default=True)
 
 # --- Ingest ---
 # Exact host:port pairs exempt from the URL guard's public-address rule (a LAN seedbox).

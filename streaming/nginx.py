@@ -28,6 +28,7 @@ class GatewayConfig:
     workers: str = "auto"
     tmdb_image_base: str = ""
     resolver: str = ""
+    vault_objects: str = ""  # VAULT_ROOT/objects, served at /_files/; empty: no such location
     user: str = field(default_factory=getpass.getuser)
 
 
@@ -43,8 +44,12 @@ def system_resolver() -> str:
     return "127.0.0.1"
 
 
-def gateway_config(**overrides: str) -> GatewayConfig:
+def gateway_config(*, filesystem_direct: bool | None = None, **overrides: str) -> GatewayConfig:
+    """Settings, then `overrides` (empty ones ignored); `filesystem_direct` defaults to
+    STREAM_FILESYSTEM_DIRECT and decides whether /_files/ exists (web must agree)."""
     prefix = Path(overrides.pop("prefix", None) or settings.NGINX_DIR)
+    if filesystem_direct is None:
+        filesystem_direct = settings.STREAM_FILESYSTEM_DIRECT
     values = {
         "prefix": str(prefix),
         "listen": settings.GATEWAY_LISTEN,
@@ -55,8 +60,11 @@ def gateway_config(**overrides: str) -> GatewayConfig:
         "resolver": system_resolver(),
         "cache_dir": str(prefix / "cache"),
         "cache_max_size": settings.NGINX_CACHE_MAX_SIZE,
+        "vault_objects": str(Path(settings.VAULT_ROOT).resolve() / "objects"),
     }
     values.update({key: value for key, value in overrides.items() if value})
+    if not filesystem_direct:
+        values["vault_objects"] = ""
     return GatewayConfig(**values)
 
 

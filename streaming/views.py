@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -14,32 +17,48 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shadowvault.metrics import metric_increment
+from shadowvault.storage import LocatorInvalid
+from shadowvault.storage.filesystem import object_relative_path
 
-from .objects import stored_object
+from .objects import StoredObject, stored_object
 from .services import PoolFull, stream_admit, stream_link, viewer_key
 from .signing import LinkInvalid
+
+log = logging.getLogger(__name__)
 
 
 async def authorize(request: HttpRequest, public_id: str, name: str) -> HttpResponse:
     """Let nginx serve a stored object to the holder of a valid link (X-Accel-Redirect).
 
-    403 for a forged or expired link, 404 for what this site does not hold, 503 with
-    Retry-After when every storage session is full. The body comes from the internal
-    `/_vault/` location; only headers are decided here.
+    The URL route; the web process's ASGI app answers `/s/…` in `streaming.gate` before
+    Django's middleware, with the same `authorize_stored`.
     """
-    stored = await sync_to_async(stored_object)(public_id)
+    return await authorize_stored(request, await sync_to_async(stored_object)(public_id))
+
+
+async def authorize_stored(request: HttpRequest, stored: StoredObject | None) -> HttpResponse:
+    """The answer to a link for `stored` on `request.tenant`'s site.
+
+    403 for a forged or expired link, 404 for what this site does not hold, 503 with
+    Retry-After when every storage session is full. The body comes from an internal
+    location (`internal_location`); only headers are decided here.
+    """
     tenant = getattr(request, "tenant", None)
     if stored is None or tenant is None or stored.tenant_id != tenant.id:
         return HttpResponse("No such file.\n", status=404, content_type="text/plain")
+    admit = partial(
+        stream_admit,
+        stored=stored,
+        tenant_id=tenant.id,
+        viewer=request.GET.get("v", ""),
+        signature=request.GET.get("sig", ""),
+    )
     try:
         expires = int(request.GET.get("exp", ""))
-        session = await sync_to_async(stream_admit, thread_sensitive=False)(
-            stored=stored,
-            tenant_id=tenant.id,
-            viewer=request.GET.get("v", ""),
-            expires=expires,
-            signature=request.GET.get("sig", ""),
-        )
+        if stored.locator.get("backend") == "telegram":  # a viewer slot: a Redis round trip
+            session = await sync_to_async(admit, thread_sensitive=False)(expires=expires)
+        else:  # only the signature to check: no I/O, no thread
+            session = admit(expires=expires)
     except (ValueError, LinkInvalid):
         return HttpResponse(
             "This link is invalid or has expired.\n", status=403, content_type="text/plain"
@@ -51,14 +70,28 @@ async def authorize(request: HttpRequest, public_id: str, name: str) -> HttpResp
         )
         response["Retry-After"] = str(full.retry_after)
         return response
+    try:
+        target = internal_location(stored, session)
+    except LocatorInvalid:  # a damaged row: nothing to serve, and nothing to guess
+        log.error("file %s has an invalid locator", stored.public_id)
+        return HttpResponse("No such file.\n", status=404, content_type="text/plain")
     response = HttpResponse(status=200)
-    target = f"/_{'whole' if stored.whole else 'vault'}/{stored.public_id}"
-    response["X-Accel-Redirect"] = f"{target}?s={quote(session)}" if session else target
+    response["X-Accel-Redirect"] = target
     response["Content-Type"] = stored.mime
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(stored.name)}"
     # The link is personal and expiring: browsers may keep the bytes, shared caches may not.
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def internal_location(stored: StoredObject, session: str | None) -> str:
+    """Where nginx finds the bytes: the vault file itself (`/_files/`, filesystem backend),
+    or the origin behind the cache, in slices (`/_vault/`) or whole (`/_whole/`, small files).
+    The session rides in the query, which the cache key leaves out."""
+    if settings.STREAM_FILESYSTEM_DIRECT and stored.locator.get("backend") == "filesystem":
+        return f"/_files/{object_relative_path(stored.locator)}"
+    target = f"/_{'whole' if stored.whole else 'vault'}/{stored.public_id}"
+    return f"{target}?s={quote(session)}" if session else target
 
 
 class StreamLinkView(APIView):

@@ -88,6 +88,22 @@ class PageCacheProbe:
             self.address = None
 
 
+def object_relative_path(locator: Locator) -> str:
+    """`ab/cd/abcd…`: where a filesystem locator's file lives under `VAULT_ROOT/objects`.
+
+    Built from the checked content hash alone, so it can never leave that directory; the
+    gateway's direct location (`/_files/`) receives exactly this path.
+    """
+    if not isinstance(locator, dict) or locator.get("backend") != FilesystemBackend.name:
+        raise LocatorInvalid(f"not a filesystem locator: {locator!r}")
+    digest = locator.get("sha256")
+    if not isinstance(digest, str):
+        raise LocatorInvalid(f"not a filesystem locator: {locator!r}")
+    if not SHA256_HEX.fullmatch(digest):
+        raise LocatorInvalid("a filesystem locator's sha256 must be 64 hex digits")
+    return f"{digest[:2]}/{digest[2:4]}/{digest}"
+
+
 class FilesystemBackend(StorageBackend):
     name = "filesystem"
     deduplicates = True
@@ -100,12 +116,7 @@ class FilesystemBackend(StorageBackend):
         self.incoming.mkdir(parents=True, exist_ok=True)
 
     def path_of(self, locator: Locator) -> Path:
-        digest = locator.get("sha256") if isinstance(locator, dict) else None
-        if locator.get("backend") != self.name or not isinstance(digest, str):
-            raise LocatorInvalid(f"not a filesystem locator: {locator!r}")
-        if not SHA256_HEX.fullmatch(digest):
-            raise LocatorInvalid("a filesystem locator's sha256 must be 64 hex digits")
-        return self.objects / digest[:2] / digest[2:4] / digest
+        return self.objects / object_relative_path(locator)
 
     def put(
         self,

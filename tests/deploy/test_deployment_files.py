@@ -113,6 +113,17 @@ def test_only_the_gateway_is_published(compose) -> None:
     assert published == {"nginx"}
 
 
+def test_nginx_reads_the_vault_the_app_writes_and_only_reads_it(compose) -> None:
+    """Filesystem files are sent by nginx from VAULT_ROOT (STREAM_FILESYSTEM_DIRECT)."""
+    vault_root = compose["services"]["web"]["environment"]["VAULT_ROOT"]
+    app_volumes = compose["services"]["web"]["volumes"]
+    nginx_volumes = compose["services"]["nginx"]["volumes"]
+
+    assert f"vault:{vault_root}:rw" in app_volumes
+    assert f"vault:{vault_root}:ro" in nginx_volumes
+    assert compose["services"]["nginx"]["environment"]["VAULT_ROOT"] == vault_root  # rendered
+
+
 def test_every_compose_command_exists_in_the_project(compose) -> None:
     problems = {
         name: command_problems(service["command"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,24 @@ def vault_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def gateway(django_db_setup, django_db_blocker, vault_root, tmp_path_factory) -> Iterator[Gateway]:
+    """Filesystem files through the origin and the slice cache: the path Telegram's take."""
+    with running_gateway(django_db_blocker, vault_root, tmp_path_factory, direct=False) as gw:
+        yield gw
+
+
+@pytest.fixture(scope="module")
+def direct_gateway(
+    django_db_setup, django_db_blocker, vault_root, tmp_path_factory
+) -> Iterator[Gateway]:
+    """Filesystem files sent by nginx straight from the vault (the default)."""
+    with running_gateway(django_db_blocker, vault_root, tmp_path_factory, direct=True) as gw:
+        yield gw
+
+
+@contextmanager
+def running_gateway(
+    django_db_blocker, vault_root: Path, tmp_path_factory, *, direct: bool
+) -> Iterator[Gateway]:
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]  # the test database, once it exists
     call_command("collectstatic", interactive=False, verbosity=0)  # web serves them (WhiteNoise)
@@ -55,11 +73,14 @@ def gateway(django_db_setup, django_db_blocker, vault_root, tmp_path_factory) ->
         "TEST_DATABASE_NAME": str(database_name),
         "VAULT_ROOT": str(vault_root),
         "STORAGE_BACKEND": "filesystem",
+        "STREAM_FILESYSTEM_DIRECT": str(direct).lower(),
         "GATEWAY_LISTEN": f"127.0.0.1:{gateway_port}",  # pages link to this gateway
     }
     tmdb_images = tmp_path_factory.mktemp("tmdb-images")
     image_server = MediaServer(tmdb_images)
     config = gateway_config(
+        filesystem_direct=direct,
+        vault_objects=str(vault_root / "objects"),
         tmdb_image_base=image_server.base_url,
         resolver="127.0.0.1",
         prefix=str(tmp_path_factory.mktemp("nginx")),
@@ -99,8 +120,10 @@ def gateway(django_db_setup, django_db_blocker, vault_root, tmp_path_factory) ->
             origin_restart=origin_restart,
             tmdb_images=tmdb_images,
         )
-        yield gateway
-    image_server.stop()
+        try:
+            yield gateway
+        finally:
+            image_server.stop()
 
 
 @pytest.fixture

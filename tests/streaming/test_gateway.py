@@ -1,4 +1,9 @@
-"""The stream path end to end: real nginx, the real origin and the web process."""
+"""The stream path end to end: real nginx, the real origin and the web process.
+
+What a viewer sees is tested on both ways nginx finds the bytes (`any_gateway`): through the
+origin and the slice cache (Telegram's way) and straight from the vault (filesystem files,
+the default). Cache behaviour is tested on the cached way (`gateway`).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,18 @@ import pytest
 import requests
 
 from library.models import Domain, MediaFile
+from shadowvault.storage.filesystem import FilesystemBackend, object_relative_path
 from tests.streaming.conftest import MiB, link_path
 
 pytestmark = pytest.mark.integration
 
 SIZE = 3 * MiB + 12345
 HOST = {"Host": "tenant-a.test"}
+
+
+@pytest.fixture(params=["cached", "direct"])
+def any_gateway(request):
+    return request.getfixturevalue("gateway" if request.param == "cached" else "direct_gateway")
 
 
 @pytest.fixture
@@ -41,11 +52,11 @@ def get(gateway, path: str, **headers) -> requests.Response:
         (f"bytes=0-{SIZE * 2}", 0, SIZE - 1),  # an end past the file is clipped
     ],
 )
-def test_ranges_come_back_byte_exact(gateway, film, range_header, start, end) -> None:
+def test_ranges_come_back_byte_exact(any_gateway, film, range_header, start, end) -> None:
     media_file, data = film
     headers = {"Range": range_header} if range_header else {}
 
-    response = get(gateway, link_path(media_file), **headers)
+    response = get(any_gateway, link_path(media_file), **headers)
 
     assert response.status_code == (206 if range_header else 200), response.text
     assert response.content == data[start : end + 1]
@@ -56,21 +67,22 @@ def test_ranges_come_back_byte_exact(gateway, film, range_header, start, end) ->
     assert response.headers["Content-Disposition"] == (
         "inline; filename*=UTF-8''Film%20%282001%29%20%5B1080p%5D.mkv"
     )
-    assert response.headers["ETag"] == f'"{media_file.sha256}"'
+    assert response.headers["Cache-Control"] == "private, max-age=3600"
+    assert response.headers["ETag"]  # strong, per stored file: If-Range needs it
     if not range_header:  # a player learns from the full answer that it may seek
         assert response.headers["Accept-Ranges"] == "bytes"
 
 
-def test_a_range_past_the_end_is_416(gateway, film) -> None:
+def test_a_range_past_the_end_is_416(any_gateway, film) -> None:
     media_file, _ = film
-    response = get(gateway, link_path(media_file), Range=f"bytes={SIZE}-")
+    response = get(any_gateway, link_path(media_file), Range=f"bytes={SIZE}-")
     assert response.status_code == 416
     assert response.headers["Content-Range"] == f"bytes */{SIZE}"
 
 
-def test_head_answers_headers_only(gateway, film) -> None:
+def test_head_answers_headers_only(any_gateway, film) -> None:
     media_file, _ = film
-    response = requests.head(gateway.url + link_path(media_file), headers=HOST, timeout=30)
+    response = requests.head(any_gateway.url + link_path(media_file), headers=HOST, timeout=30)
     assert response.status_code == 200
     assert response.headers["Content-Length"] == str(SIZE)
     assert response.content == b""
@@ -102,39 +114,50 @@ def test_fifty_cold_readers_of_one_slice_cause_one_origin_read(gateway, film) ->
     assert gateway.origin_reads(media_file.public_id) == 1
 
 
-def test_conditional_requests(gateway, film) -> None:
-    media_file, _ = film
-    etag = f'"{media_file.sha256}"'
+def test_conditional_requests(any_gateway, film) -> None:
+    media_file, data = film
+    etag = get(any_gateway, link_path(media_file), Range="bytes=0-0").headers["ETag"]
 
-    assert get(gateway, link_path(media_file), **{"If-None-Match": etag}).status_code == 304
+    assert get(any_gateway, link_path(media_file), **{"If-None-Match": etag}).status_code == 304
     assert (
-        get(gateway, link_path(media_file), **{"If-Match": '"something-else"'}).status_code == 412
+        get(any_gateway, link_path(media_file), **{"If-Match": '"something-else"'}).status_code
+        == 412
     )
-    assert get(gateway, link_path(media_file), **{"If-Match": etag}).status_code == 200
+    assert get(any_gateway, link_path(media_file), **{"If-Match": etag}).status_code == 200
+    resumed = get(any_gateway, link_path(media_file), Range="bytes=10-19", **{"If-Range": etag})
+    stale = get(any_gateway, link_path(media_file), Range="bytes=10-19", **{"If-Range": '"old"'})
+    assert (resumed.status_code, resumed.content) == (206, data[10:20])
+    assert (stale.status_code, stale.content) == (200, data)  # a changed file comes whole
 
 
-def test_forged_and_expired_links_are_refused(gateway, film) -> None:
+def test_the_cached_way_tags_each_file_with_its_content_hash(gateway, film) -> None:
+    media_file, _ = film
+    response = get(gateway, link_path(media_file), Range="bytes=0-0")
+    assert response.headers["ETag"] == f'"{media_file.sha256}"'
+
+
+def test_forged_and_expired_links_are_refused(any_gateway, film) -> None:
     media_file, _ = film
     good = link_path(media_file)
 
     forged = good.replace("v=u1", "v=u2")
     expired = link_path(media_file, now=time.time() - 7 * 24 * 3600)
 
-    assert get(gateway, good).status_code == 200
-    assert get(gateway, forged).status_code == 403
-    assert get(gateway, expired).status_code == 403
-    assert get(gateway, good.split("?")[0]).status_code == 403
+    assert get(any_gateway, good).status_code == 200
+    assert get(any_gateway, forged).status_code == 403
+    assert get(any_gateway, expired).status_code == 403
+    assert get(any_gateway, good.split("?")[0]).status_code == 403
 
 
 def test_another_tenants_host_unknown_and_unready_files_are_404(
-    gateway, film, store_file, other_tenant
+    any_gateway, film, store_file, other_tenant
 ) -> None:
     media_file, _ = film
     pending = store_file(b"not yet", state=MediaFile.State.PENDING)
 
-    assert get(gateway, link_path(media_file), Host="tenant-b.test").status_code == 404
-    assert get(gateway, link_path(pending)).status_code == 404
-    assert get(gateway, "/s/NoSuchFile0000000/x.mkv?exp=1&v=u1&sig=x").status_code == 404
+    assert get(any_gateway, link_path(media_file), Host="tenant-b.test").status_code == 404
+    assert get(any_gateway, link_path(pending)).status_code == 404
+    assert get(any_gateway, "/s/NoSuchFile0000000/x.mkv?exp=1&v=u1&sig=x").status_code == 404
 
 
 def test_internal_locations_are_unreachable_from_outside(gateway, film) -> None:
@@ -148,7 +171,7 @@ def test_internal_locations_are_unreachable_from_outside(gateway, film) -> None:
 
 
 def test_ffmpeg_seeks_into_the_middle_and_ffprobe_reads_the_length(
-    gateway, store_file, tenant, tmp_path
+    any_gateway, store_file, tenant, tmp_path
 ) -> None:
     Domain.objects.create(tenant=tenant, domain="127.0.0.1")  # the player asks by IP
     video = tmp_path / "clip.mp4"
@@ -174,7 +197,7 @@ def test_ffmpeg_seeks_into_the_middle_and_ffprobe_reads_the_length(
         check=True,
     )
     media_file = store_file(video.read_bytes(), name="Clip (2020).mp4", mime="video/mp4")
-    url = gateway.url + link_path(media_file)
+    url = any_gateway.url + link_path(media_file)
 
     decoded = subprocess.run(
         ["ffmpeg", "-v", "error", "-ss", "10", "-i", url, "-frames:v", "1", "-f", "null", "-"],
@@ -228,3 +251,30 @@ def test_tmdb_images_come_through_the_gateway_or_a_placeholder(
     assert (missing.status_code, missing.headers["Content-Type"]) == (200, "image/svg+xml")
     assert b"<svg" in missing.content
     assert sneaky.status_code == 404  # normalised to /img/admin/: not an image path at all
+
+
+def test_the_direct_way_serves_the_vault_file_without_the_origin(direct_gateway, film) -> None:
+    media_file, data = film
+
+    response = get(direct_gateway, link_path(media_file), Range=f"bytes={MiB - 6}-{MiB + 9}")
+
+    assert response.content == data[MiB - 6 : MiB + 10]
+    assert direct_gateway.origin_reads(media_file.public_id) == 0
+    # nginx consumes the redirect: the vault's layout never reaches the viewer
+    assert "X-Accel-Redirect" not in response.headers
+    assert media_file.sha256 not in str(response.headers)
+
+
+def test_vault_files_are_unreachable_from_outside(direct_gateway, film) -> None:
+    media_file, _ = film
+    relative = object_relative_path(media_file.locator)
+
+    assert get(direct_gateway, f"/_files/{relative}").status_code == 404
+    assert get(direct_gateway, f"/_vault/{media_file.public_id}").status_code == 404
+
+
+def test_a_file_gone_from_the_vault_is_a_404(direct_gateway, store_file, vault_root) -> None:
+    media_file = store_file(os.urandom(1000))
+    FilesystemBackend(vault_root).delete(media_file.locator)
+
+    assert get(direct_gateway, link_path(media_file)).status_code == 404

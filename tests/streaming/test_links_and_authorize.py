@@ -119,9 +119,35 @@ def test_a_full_pool_answers_503_with_retry_after(
     assert telegram_pool.client.hget("sv:metrics:counters", "pool_rejections_total") == b"1"
 
 
-def test_a_filesystem_file_takes_no_pool_slot(api_as, viewer, ready_file, client) -> None:
+DIGEST = "ab12" + "0" * 60
+
+
+@pytest.mark.parametrize(
+    ("direct", "target"),
+    [(True, f"/_files/ab/12/{DIGEST}"), (False, "/_vault/{public_id}")],
+)
+def test_a_filesystem_file_is_sent_from_the_vault_unless_told_otherwise(
+    api_as, viewer, ready_file, client, settings, direct, target
+) -> None:
+    settings.STREAM_FILESYSTEM_DIRECT = direct
+    ready_file.locator = {"backend": "filesystem", "sha256": DIGEST, "size": 1024}
+    ready_file.save()
+
     response = client.get(link_for(api_as(viewer), ready_file), HTTP_HOST="tenant-a.test")
+
     assert response.status_code == 200
-    assert response["X-Accel-Redirect"] == f"/_vault/{ready_file.public_id}"
+    assert response["X-Accel-Redirect"] == target.format(public_id=ready_file.public_id)
     assert response["Cache-Control"] == "private, max-age=3600"
     assert response.content == b""
+
+
+def test_a_damaged_filesystem_locator_is_a_404_not_a_path(
+    api_as, viewer, ready_file, client
+) -> None:
+    ready_file.locator = {"backend": "filesystem", "sha256": "../../etc/passwd"}
+    ready_file.save()
+
+    response = client.get(link_for(api_as(viewer), ready_file), HTTP_HOST="tenant-a.test")
+
+    assert response.status_code == 404
+    assert "X-Accel-Redirect" not in response

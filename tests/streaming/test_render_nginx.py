@@ -13,6 +13,7 @@ from streaming.nginx import listen_on_port
 
 def test_it_writes_the_file_asked_for_on_the_port_asked_for(settings, tmp_path) -> None:
     settings.GATEWAY_LISTEN = "127.0.0.1:8080"
+    settings.VAULT_ROOT = tmp_path / "vault"
     out = tmp_path / "gateway" / "gateway.conf"
     printed = io.StringIO()
 
@@ -41,6 +42,8 @@ def test_it_writes_the_file_asked_for_on_the_port_asked_for(settings, tmp_path) 
     # The slice cache is keyed on the object and the slice only, and never refreshed in the
     # background (that breaks slices).
     assert "proxy_cache_key $object_id$slice_range;" in text
+    # Filesystem files straight from the vault (STREAM_FILESYSTEM_DIRECT, on by default).
+    assert f"alias {tmp_path / 'vault' / 'objects'}/$object_path;" in text
     directives = [line.partition("#")[0] for line in text.splitlines()]
     assert not any("proxy_cache_background_update" in line for line in directives)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -56,3 +59,15 @@ def test_a_port_moves_the_listen_address_not_its_host() -> None:
     assert listen_on_port("127.0.0.1:8080", 9000) == "127.0.0.1:9000"
     assert listen_on_port("[::1]:8080", 9000) == "[::1]:9000"
     assert listen_on_port("443", 8443) == "8443"
+
+
+def test_without_direct_files_the_vault_is_not_in_the_config(settings, tmp_path) -> None:
+    settings.STREAM_FILESYSTEM_DIRECT = False
+    settings.VAULT_ROOT = tmp_path / "vault"
+    out = tmp_path / "gateway.conf"
+
+    call_command("render_nginx", "--out", str(out), stdout=io.StringIO())
+
+    text = out.read_text()
+    assert "/_files/" not in text
+    assert str(tmp_path / "vault") not in text
