@@ -18,7 +18,6 @@ import asyncio
 import hmac
 import logging
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -29,10 +28,10 @@ from shadowvault.storage import LocatorInvalid, StorageBackend, StorageError
 
 from .objects import StoredObject
 from .ranges import RangeNotSatisfiable, range_parse
+from .recent import Recent
 
 log = logging.getLogger("shadowvault.origin")
 PATH = re.compile(r"/_origin/([0-9A-Za-z]{8,32})")
-LOOKUP_TTL_SECONDS = 30.0
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -46,10 +45,9 @@ class Origin:
         backend: Callable[[], StorageBackend],
     ) -> None:
         self.secret = secret.encode()
-        self.resolve = sync_to_async(resolve, thread_sensitive=False)
+        self.objects = Recent(resolve)
         self.backend_factory = backend
         self.backend: StorageBackend | None = None
-        self.lookups: dict[str, tuple[float, StoredObject | None]] = {}
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "lifespan":
@@ -79,7 +77,7 @@ class Origin:
             return await respond(send, 403, body=b"the origin answers the gateway only\n")
         if method not in ("GET", "HEAD"):
             return await respond(send, 405, [(b"allow", b"GET, HEAD")])
-        stored = await self.lookup(match.group(1)) if match else None
+        stored = await self.objects.get(match.group(1)) if match else None
         if stored is None:
             return await respond(send, 404, body=b"no such object\n")
         query = parse_qs(scope.get("query_string", b"").decode())
@@ -168,17 +166,6 @@ class Origin:
         if session and backend.name == "telegram":
             return backend.open_range(stored.locator, start, end, session=session)
         return backend.open_range(stored.locator, start, end)
-
-    async def lookup(self, public_id: str) -> StoredObject | None:
-        cached = self.lookups.get(public_id)
-        now = time.monotonic()
-        if cached and cached[0] > now:
-            return cached[1]
-        stored = await self.resolve(public_id)
-        if len(self.lookups) > 10_000:
-            self.lookups.clear()
-        self.lookups[public_id] = (now + LOOKUP_TTL_SECONDS, stored)
-        return stored
 
 
 def tags(header: str) -> list[str]:

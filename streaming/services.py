@@ -57,10 +57,10 @@ def stream_admit(
     Telegram session serves its cap of viewers: try again after `retry_after`).
     """
     link_verify(LinkGrant(stored.public_id, tenant_id, viewer, expires), signature)
+    if stored.locator.get("backend") != "telegram":
+        return None  # no I/O: the authorize call may run this on the event loop
     pool = session_pool()
-    if pool is None or stored.locator.get("backend") != "telegram":
-        return None
-    return pool.viewer_admit(viewer)
+    return pool.viewer_admit(viewer) if pool is not None else None
 
 
 def page_links(chapter, *, viewer: str, host: str) -> list[tuple[object, StreamLink]]:

@@ -1,0 +1,162 @@
+"""The web process's ASGI app answers `/s/…` itself (streaming.gate), everything else goes to
+Django. In-process ASGI calls; the lookups run on worker threads, so the data is committed
+(transactional_db)."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from library.models import Domain, MediaFile
+from shadowvault.asgi import django_application
+from streaming import gate, recent
+from streaming.gate import StreamGate
+from streaming.recent import Recent
+from tests.factories import MediaFileFactory, TitleFactory
+from tests.streaming.conftest import link_path
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DIGEST = "cd34" + "5" * 60
+
+
+def ready_file(tenant) -> MediaFile:
+    return MediaFileFactory(
+        title=TitleFactory(tenant=tenant),
+        locator={"backend": "filesystem", "sha256": DIGEST, "size": 1024},
+    )
+
+
+def call(app: StreamGate, path: str, host: str = "tenant-a.test") -> tuple[int, dict[str, str]]:
+    """GET `path` (path and query, as in a link) from the ASGI app: (status, headers)."""
+    parts = urlsplit(path)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": unquote(parts.path),
+        "raw_path": parts.path.encode(),
+        "query_string": parts.query.encode(),
+        "root_path": "",
+        "headers": [(b"host", host.encode())],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent: list[dict] = []
+    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict:
+        if requests:
+            return requests.pop()
+        await asyncio.Event().wait()  # the client stays connected
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async_to_sync(app)(scope, receive, send)
+    headers = {name.decode().lower(): value.decode() for name, value in sent[0]["headers"]}
+    return sent[0]["status"], headers
+
+
+@pytest.fixture
+def app() -> StreamGate:
+    return StreamGate(django_application)
+
+
+def test_a_link_is_answered_with_the_internal_location_and_no_session(app, tenant) -> None:
+    media_file = ready_file(tenant)
+
+    status, headers = call(app, link_path(media_file))
+
+    assert status == 200
+    assert headers["x-accel-redirect"] == f"/_files/cd/34/{DIGEST}"
+    assert headers["content-disposition"].startswith("inline; filename*=UTF-8''")
+    assert "set-cookie" not in headers  # no session middleware ran
+    assert "x-frame-options" not in headers  # nor any other
+
+
+def test_other_paths_are_django_s(app, tenant) -> None:
+    status, headers = call(app, "/api/titles/", host="nobody.test")
+
+    assert status == 404  # TenantMiddleware's answer to an unknown host
+    assert headers["content-type"] == "application/json"
+
+
+def test_a_host_outside_allowed_hosts_is_a_400(app, tenant, settings) -> None:
+    settings.ALLOWED_HOSTS = ["tenant-a.test"]
+    media_file = ready_file(tenant)
+
+    assert call(app, link_path(media_file), host="evil.test")[0] == 400
+    assert call(app, link_path(media_file))[0] == 200
+
+
+def test_forged_links_and_other_tenants_are_refused(app, tenant, other_tenant) -> None:
+    media_file = ready_file(tenant)
+    path = link_path(media_file)
+
+    assert call(app, path.replace("sig=", "sig=x"))[0] == 403
+    assert call(app, path, host="tenant-b.test")[0] == 404
+    assert call(app, path, host="nobody.test")[0] == 404
+
+
+def test_a_file_that_becomes_ready_is_found_at_once(app, tenant) -> None:
+    media_file = ready_file(tenant)
+    MediaFile.objects.filter(pk=media_file.pk).update(state=MediaFile.State.PENDING)
+    path = link_path(media_file)
+    assert call(app, path)[0] == 404
+
+    MediaFile.objects.filter(pk=media_file.pk).update(state=MediaFile.State.READY)
+
+    assert call(app, path)[0] == 200  # a miss is never kept
+
+
+def test_a_found_file_stands_for_a_while_then_is_looked_up_again(app, tenant, monkeypatch) -> None:
+    media_file = ready_file(tenant)
+    path = link_path(media_file)
+    assert call(app, path)[0] == 200
+    MediaFile.objects.filter(pk=media_file.pk).update(state=MediaFile.State.PENDING)
+
+    kept = call(app, path)[0]
+    later = recent.time.monotonic() + recent.FOUND_SECONDS + 1
+    monkeypatch.setattr(recent.time, "monotonic", lambda: later)
+    expired = call(app, path)[0]
+
+    assert (kept, expired) == (200, 404)
+
+
+def test_a_domain_moved_to_another_tenant_is_followed_at_once(app, tenant, other_tenant) -> None:
+    assert call(app, link_path(ready_file(tenant)))[0] == 200  # tenant-a.test is kept
+    Domain.objects.filter(domain="tenant-a.test").update(tenant=other_tenant)
+    theirs = ready_file(other_tenant)
+
+    assert call(app, link_path(theirs))[0] == 200
+
+
+def test_an_error_is_a_500_not_a_dropped_connection(app, tenant, monkeypatch) -> None:
+    async def broken(request, stored):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(gate, "authorize_stored", broken)
+
+    assert call(app, link_path(ready_file(tenant)))[0] == 500
+
+
+def test_recent_asks_once_per_key_and_never_keeps_a_miss() -> None:
+    asked: list[str] = []
+
+    def lookup(key: str) -> str | None:
+        asked.append(key)
+        return None if key == "missing" else key.upper()
+
+    answers = Recent(lookup)
+    got = [async_to_sync(answers.get)(key) for key in ("a", "a", "missing", "missing")]
+
+    assert got == ["A", "A", None, None]
+    assert asked == ["a", "missing", "missing"]
+    assert answers.forget("a")
+    assert not answers.forget("missing")
