@@ -353,26 +353,24 @@ def main() -> None:
     report(args, rates, seek, crowd)
 
 
+def web_server(port: int, env: dict, *, direct: bool):
+    return processes.asgi_server(
+        "shadowvault.asgi:application",
+        port=port,
+        env={**env, "STREAM_FILESYSTEM_DIRECT": str(direct).lower()},
+        name="web-direct" if direct else "web",
+        workers=4,
+    )
+
+
 @contextmanager
 def python_stack(ports: dict, env: dict) -> Iterator[None]:
     """Web (direct way), web (cached way) and the origin, as make run starts them."""
     with (
         # Web as many workers as make run gives it; one origin process takes every viewer
         # (make run starts two), the worst case for its memory.
-        processes.asgi_server(
-            "shadowvault.asgi:application",
-            port=ports["web"],
-            env={**env, "STREAM_FILESYSTEM_DIRECT": "false"},
-            name="web",
-            workers=4,
-        ),
-        processes.asgi_server(
-            "shadowvault.asgi:application",
-            port=ports["web_direct"],
-            env={**env, "STREAM_FILESYSTEM_DIRECT": "true"},
-            name="web-direct",
-            workers=4,
-        ),
+        web_server(ports["web"], env, direct=False),
+        web_server(ports["web_direct"], env, direct=True),
         processes.asgi_server(
             "streaming.origin_asgi:app", port=ports["python_origin"], env=env, name="origin"
         ),

@@ -394,3 +394,19 @@ class FakeTelegramClient:
         if not isinstance(request, functions.upload.GetFileRequest):
             raise NotImplementedError(f"the fake does not answer {type(request).__name__}")
         return await self.server.get_file(self.account.name, sender.dc_id, request)
+
+
+def fake_backend(telegram: FakeTelegram, channel: FakeChannel, *, tokens=("1:x",), **options):
+    """A TelegramBackend over `telegram`, storing in `channel`, with bots for `tokens`
+    (`1:x` is the account `bot-1`) and logins that are never kept."""
+    from shadowvault.storage.telegram import TelegramBackend
+    from shadowvault.storage.telegram_sessions import bot_spec
+
+    options.setdefault("max_file_bytes", 2000 * MiB)
+    return TelegramBackend(
+        [bot_spec(token) for token in tokens],
+        client_factory=telegram.client,
+        channel_of=lambda _tenant: channel.marked_id,
+        logins=(lambda _spec: "", lambda _spec, _session: None),
+        **options,
+    )

@@ -18,7 +18,6 @@ from django.db import connection
 from library.models import MediaFile
 from shadowvault.storage.pool import SessionPool
 from shadowvault.storage.telegram import TelegramBackend
-from shadowvault.storage.telegram_sessions import bot_spec
 from streaming.nginx import gateway_config, nginx_render
 from streaming.objects import stored_object
 from streaming.origin import Origin
@@ -26,7 +25,7 @@ from streaming.signing import origin_secret
 from tests import processes
 from tests.factories import TitleFactory
 from tests.streaming.conftest import link_path
-from tests.telegram_fake import FakeTelegram, MiB
+from tests.telegram_fake import FakeTelegram, MiB, fake_backend
 
 pytestmark = pytest.mark.integration
 
@@ -62,13 +61,7 @@ def telegram_gateway(
         check_flood(account, request)
 
     telegram.check_flood = counting
-    backend = TelegramBackend(
-        [bot_spec("1:x")],
-        client_factory=telegram.client,
-        channel_of=lambda _tenant: channel.marked_id,
-        logins=(lambda _s: "", lambda _s, _v: None),
-        max_file_bytes=2000 * MiB,
-    )
+    backend = fake_backend(telegram, channel)
     web_port, origin_port, gateway_port = (processes.free_port() for _ in range(3))
     origin = uvicorn.Server(
         uvicorn.Config(

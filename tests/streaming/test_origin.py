@@ -8,11 +8,9 @@ import os
 import pytest
 
 from shadowvault.storage.filesystem import FilesystemBackend
-from shadowvault.storage.telegram import TelegramBackend
-from shadowvault.storage.telegram_sessions import bot_spec
 from streaming.objects import StoredObject
 from streaming.origin import Origin
-from tests.telegram_fake import FakeTelegram, MiB
+from tests.telegram_fake import FakeTelegram, MiB, fake_backend
 
 SECRET = "s3cret"
 
@@ -122,13 +120,7 @@ def test_busy_storage_is_503_with_retry_after(tmp_path) -> None:
     telegram = FakeTelegram()
     telegram.account("bot-1")
     channel = telegram.channel("vault", admins={"bot-1"})
-    backend = TelegramBackend(
-        [bot_spec("1:x")],
-        client_factory=telegram.client,
-        channel_of=lambda _: channel.marked_id,
-        logins=(lambda _s: "", lambda _s, _v: None),
-        max_file_bytes=MiB,
-    )
+    backend = fake_backend(telegram, channel, max_file_bytes=MiB)
     (tmp_path / "f").write_bytes(b"y" * 5000)
     try:
         locator = backend.put(tmp_path / "f", name="f")
