@@ -13,7 +13,6 @@ from django.db import close_old_connections
 FOUND_SECONDS = 30.0
 
 T = TypeVar("T")
-T = TypeVar("T")
 
 
 class Recent(Generic[T]):
