@@ -11,6 +11,9 @@
    (a round trip to a DC): MiB/s reading one chunk at a time, as Telethon's own download does
    (the baseline), against several chunks in flight. It measures the backend's pipelining,
    not Telegram.
+4. The same fake read the way the gateway reads a Telegram file cold: nginx asks the origin
+   for 1 MiB slices one after another, each one upload.getFile. MiB/s without carried
+   read-ahead (TELEGRAM_CARRY_CHUNKS=0, the baseline) and with it (the default).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from shadowvault.storage.pool import PoolFull, SessionPool  # noqa: E402
 from shadowvault.storage.telegram import TelegramBackend  # noqa: E402
 from shadowvault.storage.telegram_sessions import bot_spec  # noqa: E402
 from tests.processes import free_port, redis_server  # noqa: E402
-from tests.telegram_fake import FakeTelegram, MiB  # noqa: E402
+from tests.telegram_fake import FakeTelegram, MiB, fake_backend  # noqa: E402
 
 SESSIONS = [f"bot-{n}" for n in range(4)]
 CAP = 15
@@ -191,6 +194,34 @@ def telegram_read_ahead(megabytes: int, latency_ms: float, workdir: Path) -> Non
         print(f"  {label:<26}{rate:8.1f} MiB/s  ratio {rate / baseline:.2f}")
 
 
+def telegram_slices(megabytes: int, latency_ms: float, workdir: Path) -> None:
+    telegram = FakeTelegram(latency=latency_ms / 1000)
+    telegram.account("bot-1")
+    channel = telegram.channel("bench", admins={"bot-1"})
+    path = workdir / "slices.bin"
+    path.write_bytes(os.urandom(megabytes * MiB))
+
+    async def slices(backend: TelegramBackend, locator: dict) -> float:
+        began = time.perf_counter()
+        for index in range(megabytes):
+            async for _chunk in backend.open_range(locator, index * MiB, (index + 1) * MiB - 1):
+                pass
+        return time.perf_counter() - began
+
+    print(f"\ntelegram, 1 MiB slices one after another as nginx asks ({latency_ms:.0f} ms each)")
+    baseline = None
+    for carry_limit in (0, 64):
+        backend = fake_backend(telegram, channel, carry_limit=carry_limit, requests_per_dc=8)
+        try:
+            locator = backend.put(path, name="slices.bin")
+            rate = megabytes / asyncio.run(slices(backend, locator))
+        finally:
+            backend.close()
+        baseline = baseline or rate
+        label = "no carried read-ahead" if carry_limit == 0 else "carried read-ahead (default)"
+        print(f"  {label:<30}{rate:8.1f} MiB/s  ratio {rate / baseline:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=512)
@@ -202,6 +233,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sv-bench-storage-") as workdir:
         throughput(args.megabytes, Path(workdir))
         telegram_read_ahead(args.telegram_megabytes, args.telegram_latency_ms, Path(workdir))
+        telegram_slices(args.telegram_megabytes, args.telegram_latency_ms, Path(workdir))
     contention(args.processes, args.seconds)
 
 

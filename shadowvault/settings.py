@@ -137,6 +137,9 @@ TELEGRAM_MAX_FILE_BYTES = env.int("TELEGRAM_MAX_FILE_BYTES", default=2000 * 1024
 # Ranged reads ask for this many 1 MiB chunks at once, and never more than
 # TELEGRAM_REQUESTS_PER_DC at a time per session and data centre (flood limits are per DC).
 TELEGRAM_READ_AHEAD = env.int("TELEGRAM_READ_AHEAD", default=4)
+# 1 MiB chunks an origin process may hold for viewers playing on: the read-ahead window after
+# each nginx slice, asked for while the player takes that slice (64 chunks: 64 MiB).
+TELEGRAM_CARRY_CHUNKS = env.int("TELEGRAM_CARRY_CHUNKS", default=64)
 TELEGRAM_REQUESTS_PER_DC = env.int("TELEGRAM_REQUESTS_PER_DC", default=6)
 # The bot (`manage.py runbot`, the first bot token): who may command it, and for which tenant
 # it registers channels and leeches (empty: the only tenant there is).

@@ -8,7 +8,9 @@ The one module that talks to Telegram (through Telethon). What it does:
 - `open_range` maps a byte range onto `upload.getFile` requests that obey Telegram's alignment
   rules (`telegram_ranges`), asks for several 1 MiB chunks at once (read-ahead), at most
   TELEGRAM_REQUESTS_PER_DC at a time per session and data centre, and trims the answers to
-  exactly the bytes asked for. It holds at most the read-ahead window in memory.
+  exactly the bytes asked for. It holds at most the read-ahead window in memory, plus up to
+  TELEGRAM_CARRY_CHUNKS chunks carried to the next read of a viewer playing on
+  (`telegram_carry`).
 - An expired file reference is refreshed by fetching the message again; FILE_MIGRATE is
   followed to the named DC; a FloodWait (or FLOOD_PREMIUM_WAIT) cools the session down, here
   and in the shared pool, and the work continues on another session.
@@ -34,8 +36,9 @@ from telethon import errors
 from telethon.tl import functions, types
 
 from .base import Locator, LocatorInvalid, Progress, StorageBackend, StorageError, range_check
+from .telegram_carry import CarriedChunks
 from .telegram_client import LoopThread
-from .telegram_ranges import ChunkRequest, plan_range
+from .telegram_ranges import BLOCK, ChunkRequest, plan_range
 from .telegram_router import (
     ChannelProblem,
     ChannelReport,
@@ -90,6 +93,7 @@ class TelegramBackend(StorageBackend):
         pool: Any = None,
         max_file_bytes: int,
         read_ahead: int = 4,
+        carry_limit: int = 64,
         requests_per_dc: int = 6,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -99,6 +103,7 @@ class TelegramBackend(StorageBackend):
         self.channel_of = channel_of
         self.max_file_bytes = max_file_bytes
         self.read_ahead = max(1, read_ahead)
+        self.carried = CarriedChunks(limit=carry_limit)
         self.requests_per_dc = max(1, requests_per_dc)
         self.loop = LoopThread()
 
@@ -128,16 +133,23 @@ class TelegramBackend(StorageBackend):
     async def open_range(
         self, locator: Locator, start: int, end: int, *, session: str | None = None
     ) -> AsyncIterator[bytes]:
-        """Yield bytes start..end; `session` names the viewer's session to read through."""
+        """Yield bytes start..end; `session` names the viewer's session to read through.
+
+        A read that continues an earlier one (nginx's next slice) also asks for the chunks
+        after it, for the next read to take (`telegram_carry`)."""
         parts = self._parts(locator)
-        range_check(start, end, sum(part["size"] for part in parts))
-        plan = iter(plan_range([part["size"] for part in parts], start, end))
+        sizes = [part["size"] for part in parts]
+        range_check(start, end, sum(sizes))
+        file = f"{parts[0]['chat']}:{parts[0]['message']}"
+        plays_on = self.carried.plays_on(file, start)
+        plan = iter(plan_range(sizes, start, end))
         pending: deque[tuple[ChunkRequest, asyncio.Future[bytes]]] = deque()
 
         def schedule_next() -> None:
             request = next(plan, None)
             if request is not None:
-                chunk = asyncio.ensure_future(
+                key = (file, request.part, request.offset, request.limit)
+                chunk = self.carried.take(key) or asyncio.ensure_future(
                     self._read_chunk_on_loop(parts[request.part], request, session)
                 )
                 pending.append((request, chunk))
@@ -153,9 +165,30 @@ class TelegramBackend(StorageBackend):
                     yield data
                 else:
                     yield data[request.skip : request.skip + request.take]
+            self.carried.read_ended(file, end + 1)
+            if plays_on and (end + 1) % BLOCK == 0:  # a slice's shape: the next one is alike
+                self._carry_on(parts, file, end + 1, session)
         finally:
             for _, chunk in pending:  # the client went away: stop asking Telegram
                 chunk.cancel()
+
+    def _carry_on(
+        self, parts: list[dict[str, int]], file: str, start: int, session: str | None
+    ) -> None:
+        """Ask for the read-ahead window after `start` and keep it for the next read."""
+        sizes = [part["size"] for part in parts]
+        end = min(sum(sizes), start + self.read_ahead * BLOCK) - 1
+        if start > end:
+            return
+        for request in plan_range(sizes, start, end):
+            key = (file, request.part, request.offset, request.limit)
+            if self.carried.wants(key):
+                self.carried.keep(
+                    key,
+                    asyncio.ensure_future(
+                        self._read_chunk_on_loop(parts[request.part], request, session)
+                    ),
+                )
 
     def size(self, locator: Locator) -> int:
         return sum(part["size"] for part in self._parts(locator))

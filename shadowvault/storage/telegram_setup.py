@@ -85,6 +85,7 @@ def telegram_backend(*, check_channels: bool = True) -> TelegramBackend:
         pool=session_pool(),
         max_file_bytes=settings.TELEGRAM_MAX_FILE_BYTES,
         read_ahead=settings.TELEGRAM_READ_AHEAD,
+        carry_limit=settings.TELEGRAM_CARRY_CHUNKS,
         requests_per_dc=settings.TELEGRAM_REQUESTS_PER_DC,
     )
     if check_channels:
