@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 from shadowvault.storage.filesystem import CHUNK_BYTES, FilesystemBackend  # noqa: E402
 from shadowvault.storage.pool import PoolFull, SessionPool  # noqa: E402
 from shadowvault.storage.telegram import TelegramBackend  # noqa: E402
-from shadowvault.storage.telegram_sessions import bot_spec  # noqa: E402
 from tests.processes import free_port, redis_server  # noqa: E402
 from tests.telegram_fake import FakeTelegram, MiB, fake_backend  # noqa: E402
 
@@ -165,24 +164,22 @@ def contention(processes: int, seconds: float) -> None:
     print(f"  highest load seen   {highest:9d}     (cap {CAP})")
 
 
-def telegram_read_ahead(megabytes: int, latency_ms: float, workdir: Path) -> None:
+def fake_telegram(megabytes: int, latency_ms: float, workdir: Path):
+    """The fake Telegram (`latency_ms` per call), its channel, and a file to store there."""
     telegram = FakeTelegram(latency=latency_ms / 1000)
     telegram.account("bot-1")
     channel = telegram.channel("bench", admins={"bot-1"})
     path = workdir / "telegram.bin"
     path.write_bytes(os.urandom(megabytes * MiB))
+    return telegram, channel, path
+
+
+def telegram_read_ahead(megabytes: int, latency_ms: float, workdir: Path) -> None:
+    telegram, channel, path = fake_telegram(megabytes, latency_ms, workdir)
     print(f"\ntelegram backend (fake, {latency_ms:.0f} ms per getFile), {megabytes} MiB read")
     baseline = None
     for read_ahead in (1, 2, 4, 8):
-        backend = TelegramBackend(
-            [bot_spec("1:bench")],
-            client_factory=telegram.client,
-            channel_of=lambda _tenant: channel.marked_id,
-            logins=(lambda _spec: "", lambda _spec, _session: None),
-            max_file_bytes=2000 * MiB,
-            read_ahead=read_ahead,
-            requests_per_dc=8,
-        )
+        backend = fake_backend(telegram, channel, read_ahead=read_ahead, requests_per_dc=8)
         try:
             locator = backend.put(path, name="bench.bin")
             seconds = backend_read(backend, locator, megabytes * MiB)
@@ -195,11 +192,7 @@ def telegram_read_ahead(megabytes: int, latency_ms: float, workdir: Path) -> Non
 
 
 def telegram_slices(megabytes: int, latency_ms: float, workdir: Path) -> None:
-    telegram = FakeTelegram(latency=latency_ms / 1000)
-    telegram.account("bot-1")
-    channel = telegram.channel("bench", admins={"bot-1"})
-    path = workdir / "slices.bin"
-    path.write_bytes(os.urandom(megabytes * MiB))
+    telegram, channel, path = fake_telegram(megabytes, latency_ms, workdir)
 
     async def slices(backend: TelegramBackend, locator: dict) -> float:
         began = time.perf_counter()
