@@ -48,6 +48,12 @@ def stream_link(
     return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(expires, UTC))
 
 
+def takes_viewer_slot(stored: StoredObject) -> bool:
+    """Telegram files seat their viewer in the session pool (a Redis round trip); the rest
+    only have their link checked."""
+    return stored.locator.get("backend") == "telegram"
+
+
 def stream_admit(
     *, stored: StoredObject, tenant_id: int, viewer: str, expires: int, signature: str
 ) -> str | None:
@@ -57,7 +63,7 @@ def stream_admit(
     Telegram session serves its cap of viewers: try again after `retry_after`).
     """
     link_verify(LinkGrant(stored.public_id, tenant_id, viewer, expires), signature)
-    if stored.locator.get("backend") != "telegram":
+    if not takes_viewer_slot(stored):
         return None  # no I/O: the authorize call may run this on the event loop
     pool = session_pool()
     return pool.viewer_admit(viewer) if pool is not None else None

@@ -21,7 +21,7 @@ from shadowvault.storage import LocatorInvalid
 from shadowvault.storage.filesystem import object_relative_path
 
 from .objects import StoredObject, stored_object
-from .services import PoolFull, stream_admit, stream_link, viewer_key
+from .services import PoolFull, stream_admit, stream_link, takes_viewer_slot, viewer_key
 from .signing import LinkInvalid
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ async def authorize_stored(request: HttpRequest, stored: StoredObject | None) ->
     )
     try:
         expires = int(request.GET.get("exp", ""))
-        if stored.locator.get("backend") == "telegram":  # a viewer slot: a Redis round trip
+        if takes_viewer_slot(stored):
             session = await sync_to_async(admit, thread_sensitive=False)(expires=expires)
         else:  # only the signature to check: no I/O, no thread
             session = admit(expires=expires)

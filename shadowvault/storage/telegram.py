@@ -36,7 +36,7 @@ from telethon import errors
 from telethon.tl import functions, types
 
 from .base import Locator, LocatorInvalid, Progress, StorageBackend, StorageError, range_check
-from .telegram_carry import CarriedChunks
+from .telegram_carry import CarriedChunks, chunk_key
 from .telegram_client import LoopThread
 from .telegram_ranges import BLOCK, ChunkRequest, plan_range
 from .telegram_router import (
@@ -145,13 +145,15 @@ class TelegramBackend(StorageBackend):
         plan = iter(plan_range(sizes, start, end))
         pending: deque[tuple[ChunkRequest, asyncio.Future[bytes]]] = deque()
 
+        def ask(request: ChunkRequest) -> asyncio.Future[bytes]:
+            return asyncio.ensure_future(
+                self._read_chunk_on_loop(parts[request.part], request, session)
+            )
+
         def schedule_next() -> None:
             request = next(plan, None)
             if request is not None:
-                key = (file, request.part, request.offset, request.limit)
-                chunk = self.carried.take(key) or asyncio.ensure_future(
-                    self._read_chunk_on_loop(parts[request.part], request, session)
-                )
+                chunk = self.carried.take(chunk_key(file, request)) or ask(request)
                 pending.append((request, chunk))
 
         for _ in range(self.read_ahead):
@@ -167,28 +169,26 @@ class TelegramBackend(StorageBackend):
                     yield data[request.skip : request.skip + request.take]
             self.carried.read_ended(file, end + 1)
             if plays_on and (end + 1) % BLOCK == 0:  # a slice's shape: the next one is alike
-                self._carry_on(parts, file, end + 1, session)
+                self._carry_on(sizes, file, end + 1, ask)
         finally:
             for _, chunk in pending:  # the client went away: stop asking Telegram
                 chunk.cancel()
 
     def _carry_on(
-        self, parts: list[dict[str, int]], file: str, start: int, session: str | None
+        self,
+        sizes: list[int],
+        file: str,
+        start: int,
+        ask: Callable[[ChunkRequest], asyncio.Future[bytes]],
     ) -> None:
         """Ask for the read-ahead window after `start` and keep it for the next read."""
-        sizes = [part["size"] for part in parts]
         end = min(sum(sizes), start + self.read_ahead * BLOCK) - 1
         if start > end:
             return
         for request in plan_range(sizes, start, end):
-            key = (file, request.part, request.offset, request.limit)
+            key = chunk_key(file, request)
             if self.carried.wants(key):
-                self.carried.keep(
-                    key,
-                    asyncio.ensure_future(
-                        self._read_chunk_on_loop(parts[request.part], request, session)
-                    ),
-                )
+                self.carried.keep(key, ask(request))
 
     def size(self, locator: Locator) -> int:
         return sum(part["size"] for part in self._parts(locator))

@@ -20,8 +20,15 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
+from .telegram_ranges import ChunkRequest
+
 # (file, part, offset, limit): one upload.getFile of one stored file.
 ChunkKey = tuple[str, int, int, int]
+
+
+def chunk_key(file: str, request: ChunkRequest) -> ChunkKey:
+    return (file, request.part, request.offset, request.limit)
+
 
 ENDS_PER_FILE = 16  # where recent reads of one file ended: one per viewer playing it
 FILES_TRACKED = 4096
