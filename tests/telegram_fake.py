@@ -400,7 +400,7 @@ def fake_backend(telegram: FakeTelegram, channel: FakeChannel, *, tokens=("1:x",
     """A TelegramBackend over `telegram`, storing in `channel`, with bots for `tokens`
     (`1:x` is the account `bot-1`) and logins that are never kept."""
     from shadowvault.storage.telegram import TelegramBackend
-    from shadowvault.storage.telegram_sessions import bot_spec
+    from shadowvault.storage.telegram.sessions import bot_spec
 
     options.setdefault("max_file_bytes", 2000 * MiB)
     return TelegramBackend(

@@ -28,7 +28,7 @@ def storage_backend() -> StorageBackend:
 
         return FilesystemBackend(settings.VAULT_ROOT)
     if settings.STORAGE_BACKEND == "telegram":
-        from .telegram_setup import telegram_backend
+        from .telegram.setup import telegram_backend
 
         return telegram_backend()
     raise ImproperlyConfigured(
@@ -42,6 +42,6 @@ def session_pool():
     """The viewer pool over the configured Telegram sessions (None for other backends)."""
     if settings.STORAGE_BACKEND != "telegram":
         return None
-    from .telegram_setup import telegram_pool
+    from .telegram.setup import telegram_pool
 
     return telegram_pool()

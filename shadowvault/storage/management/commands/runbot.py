@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from library.models import Tenant
 from shadowvault.storage.bot import StorageBot
-from shadowvault.storage.telegram_client import telethon_client
-from shadowvault.storage.telegram_sessions import login_save, saved_login, sessions_from_settings
+from shadowvault.storage.telegram.client import telethon_client
+from shadowvault.storage.telegram.sessions import login_save, saved_login, sessions_from_settings
 
 
 class Command(BaseCommand):

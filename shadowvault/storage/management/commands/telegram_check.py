@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from shadowvault.storage import telegram_setup
+from shadowvault.storage.telegram import setup as telegram_setup
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ from getpass import getpass
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from shadowvault.storage.telegram_client import telethon_client
-from shadowvault.storage.telegram_sessions import SessionSpec
+from shadowvault.storage.telegram.client import telethon_client
+from shadowvault.storage.telegram.sessions import SessionSpec
 
 
 class Command(BaseCommand):

@@ -6,11 +6,11 @@ The one module that talks to Telegram (through Telethon). What it does:
   before upload, and the locator lists each one's chat, message and size. A failed upload
   deletes the parts already sent: nothing half-stored stays behind.
 - `open_range` maps a byte range onto `upload.getFile` requests that obey Telegram's alignment
-  rules (`telegram_ranges`), asks for several 1 MiB chunks at once (read-ahead), at most
+  rules (`ranges`), asks for several 1 MiB chunks at once (read-ahead), at most
   TELEGRAM_REQUESTS_PER_DC at a time per session and data centre, and trims the answers to
   exactly the bytes asked for. It holds at most the read-ahead window in memory, plus up to
   TELEGRAM_CARRY_CHUNKS chunks carried to the next read of a viewer playing on
-  (`telegram_carry`).
+  (`carry`).
 - An expired file reference is refreshed by fetching the message again; FILE_MIGRATE is
   followed to the named DC; a FloodWait (or FLOOD_PREMIUM_WAIT) cools the session down, here
   and in the shared pool, and the work continues on another session.
@@ -35,20 +35,18 @@ from typing import Any, TypeVar
 from telethon import errors
 from telethon.tl import functions, types
 
-from .base import Locator, LocatorInvalid, Progress, StorageBackend, StorageError, range_check
-from .telegram_carry import CarriedChunks, chunk_key
-from .telegram_client import LoopThread
-from .telegram_ranges import BLOCK, ChunkRequest, plan_range
-from .telegram_router import (
+from ..base import Locator, LocatorInvalid, Progress, StorageBackend, StorageError, range_check
+from .carry import CarriedChunks, chunk_key
+from .client import LoopThread
+from .ranges import BLOCK, ChunkRequest, plan_range
+from .router import (
     ChannelProblem,
     ChannelReport,
     Session,
     SessionRouter,
     TelegramUnavailable,
 )
-from .telegram_sessions import SessionSpec
-
-__all__ = ["ChannelProblem", "ChannelReport", "TelegramBackend", "TelegramUnavailable"]
+from .sessions import SessionSpec
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -136,7 +134,7 @@ class TelegramBackend(StorageBackend):
         """Yield bytes start..end; `session` names the viewer's session to read through.
 
         A read that continues an earlier one (nginx's next slice) also asks for the chunks
-        after it, for the next read to take (`telegram_carry`)."""
+        after it, for the next read to take (`carry`)."""
         parts = self._parts(locator)
         sizes = [part["size"] for part in parts]
         range_check(start, end, sum(sizes))

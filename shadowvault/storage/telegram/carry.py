@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from .telegram_ranges import ChunkRequest
+from .ranges import ChunkRequest
 
 # (file, part, offset, limit): one upload.getFile of one stored file.
 ChunkKey = tuple[str, int, int, int]

@@ -10,10 +10,10 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from .pool import SessionPool
-from .telegram import ChannelProblem, TelegramBackend
-from .telegram_client import telethon_client
-from .telegram_sessions import login_save, saved_login, session_cipher, sessions_from_settings
+from ..pool import SessionPool
+from .backend import ChannelProblem, TelegramBackend
+from .client import telethon_client
+from .sessions import login_save, saved_login, session_cipher, sessions_from_settings
 
 T = TypeVar("T")
 
@@ -34,7 +34,7 @@ def in_own_connection(function: Callable[..., T]) -> Callable[..., T]:
 
 def tenant_channel(tenant_id: int | None) -> int:
     """The channel a tenant's uploads go to: its newest enabled one, else the default."""
-    from .models import StorageChannel
+    from ..models import StorageChannel
 
     channels = StorageChannel.objects.filter(tenant_id=tenant_id, enabled=True)
     chat_id = channels.order_by("-created_at").values_list("chat_id", flat=True).first()
@@ -49,7 +49,7 @@ def tenant_channel(tenant_id: int | None) -> int:
 
 
 def configured_channels() -> list[int]:
-    from .models import StorageChannel
+    from ..models import StorageChannel
 
     chat_ids = set(StorageChannel.objects.filter(enabled=True).values_list("chat_id", flat=True))
     if settings.TELEGRAM_DEFAULT_CHANNEL:
@@ -72,7 +72,7 @@ def telegram_backend(*, check_channels: bool = True) -> TelegramBackend:
     Problems with a channel (not visible, not an admin) are logged by name here and raised,
     with the same words, by the upload that needs that channel.
     """
-    from . import session_pool
+    from .. import session_pool
 
     specs = sessions_from_settings()
     if any(spec.is_bot for spec in specs):

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 from telethon import errors
 
-from .base import StorageError
-from .telegram_sessions import SessionSpec
+from ..base import StorageError
+from .sessions import SessionSpec
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .telegram_sessions import SessionSpec
+from .sessions import SessionSpec
 
 T = TypeVar("T")
 

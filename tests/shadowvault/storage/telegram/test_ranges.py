@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowvault.storage.telegram_ranges import BLOCK, plan_range, request_is_valid
+from shadowvault.storage.telegram.ranges import BLOCK, plan_range, request_is_valid
 
 
 def read_through_plan(parts: list[bytes], start: int, end: int) -> bytes:

@@ -9,10 +9,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from shadowvault import storage
-from shadowvault.storage import telegram_setup
 from shadowvault.storage.models import StorageChannel, TelegramLogin
 from shadowvault.storage.telegram import ChannelProblem, TelegramBackend
-from shadowvault.storage.telegram_sessions import sessions_from_settings
+from shadowvault.storage.telegram import setup as telegram_setup
+from shadowvault.storage.telegram.sessions import sessions_from_settings
 from tests.telegram_fake import FakeTelegram
 
 BOT_A, BOT_B = "111:secret-a", "222:secret-b"
@@ -175,8 +175,8 @@ def test_telegram_server_settings_point_a_real_client_elsewhere(settings) -> Non
     import rsa as rsa_keys
     from telethon.crypto import rsa as telethon_rsa
 
-    from shadowvault.storage.telegram_client import telethon_client
-    from shadowvault.storage.telegram_sessions import bot_spec
+    from shadowvault.storage.telegram.client import telethon_client
+    from shadowvault.storage.telegram.sessions import bot_spec
 
     public, _ = rsa_keys.newkeys(512)
     settings.TELEGRAM_API_ID, settings.TELEGRAM_API_HASH = 1, "hash"
@@ -196,7 +196,7 @@ def test_telegram_server_settings_point_a_real_client_elsewhere(settings) -> Non
 
 @pytest.mark.parametrize("value", ["2:host", "x:host:443", "2::443"])
 def test_a_malformed_telegram_server_is_refused(value) -> None:
-    from shadowvault.storage.telegram_client import parse_server
+    from shadowvault.storage.telegram.client import parse_server
 
     with pytest.raises(ImproperlyConfigured, match="dc_id:host:port"):
         parse_server(value)

@@ -81,7 +81,7 @@ def session_cipher() -> Fernet:
 
 def saved_login(spec: SessionSpec) -> str:
     """The string session a bot logged in with before, or "" (none kept, or unreadable)."""
-    from .models import TelegramLogin
+    from ..models import TelegramLogin
 
     row = TelegramLogin.objects.filter(bot_id=spec.bot_id).first()
     if row is None:
@@ -93,7 +93,7 @@ def saved_login(spec: SessionSpec) -> str:
 
 
 def login_save(spec: SessionSpec, string_session: str) -> None:
-    from .models import TelegramLogin
+    from ..models import TelegramLogin
 
     token = session_cipher().encrypt(string_session.encode()).decode()
     TelegramLogin.objects.update_or_create(

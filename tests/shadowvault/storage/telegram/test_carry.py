@@ -1,4 +1,4 @@
-"""Read-ahead carried from one slice read of a Telegram file to the next (telegram_carry)."""
+"""Read-ahead carried from one slice read of a Telegram file to the next (telegram.carry)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from shadowvault.storage.telegram_carry import CarriedChunks
-from shadowvault.storage.telegram_router import TelegramUnavailable
+from shadowvault.storage.telegram.carry import CarriedChunks
+from shadowvault.storage.telegram.router import TelegramUnavailable
 from tests.telegram_fake import FakeTelegram, MiB, fake_backend
 
 SLICES = 6

@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from shadowvault.storage import LocatorInvalid, RangeInvalid, StorageError
 from shadowvault.storage.pool import SessionPool
-from shadowvault.storage.telegram import (
+from shadowvault.storage.telegram.backend import (
     ChannelProblem,
     TelegramBackend,
     TelegramUnavailable,
     split_sizes,
 )
-from shadowvault.storage.telegram_sessions import bot_spec, user_spec
+from shadowvault.storage.telegram.sessions import bot_spec, user_spec
 from tests.telegram_fake import FakeTelegram, MiB
 
 BOT_A, BOT_B = "111:secret-a", "222:secret-b"
