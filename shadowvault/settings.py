@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ingest",
     "readvault",
     "web",
+    "telegrambot",
 ]
 
 MIDDLEWARE = [

@@ -11,8 +11,8 @@ from telethon import events, utils
 from telethon.tl import types
 
 from ingest.models import IngestJob
-from shadowvault.storage.bot import StorageBot
 from shadowvault.storage.models import StorageChannel
+from telegrambot.bot import StorageBot
 from tests.telegram_fake import NOW, FakeTelegram
 
 ADMIN, STRANGER = 4242, 777

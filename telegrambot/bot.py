@@ -108,7 +108,7 @@ class StorageBot:
 
 
 def channel_register(*, tenant, chat_id: int, title: str) -> None:
-    from .models import StorageChannel
+    from shadowvault.storage.models import StorageChannel
 
     StorageChannel.objects.update_or_create(
         tenant=tenant, chat_id=chat_id, defaults={"title": title[:255], "enabled": True}
@@ -125,8 +125,7 @@ def job_summary(job) -> str:
 def status_text() -> str:
     from ingest.models import IngestJob
     from shadowvault.celery import QUEUES
-
-    from . import session_pool
+    from shadowvault.storage import session_pool
 
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
     queues = ", ".join(f"{queue} {client.llen(queue)}" for queue in QUEUES)

@@ -10,9 +10,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from library.models import Tenant
-from shadowvault.storage.bot import StorageBot
 from shadowvault.storage.telegram.client import telethon_client
 from shadowvault.storage.telegram.sessions import login_save, saved_login, sessions_from_settings
+from telegrambot.bot import StorageBot
 
 
 class Command(BaseCommand):
