@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 ENV_FILE = ROOT / ".env"
 LOCAL_ENV = """\
@@ -38,13 +39,16 @@ def log(message: str) -> None:
     print(f"[devstack] {message}", flush=True)
 
 
-def read_env_file() -> dict[str, str]:
-    values = {}
-    for line in ENV_FILE.read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            values[key.strip()] = value.strip()
-    return values
+def read_env_file(path: Path | None = None) -> dict[str, str]:
+    """The .env file's variables, read as the settings read them (quotes, multi-line PEMs)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from shadowvault.envfile import env_file_values
+
+    try:
+        return env_file_values(path or ENV_FILE)
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"[devstack] {exc}") from exc
 
 
 def ensure_env_file() -> None:

@@ -12,11 +12,13 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from shadowvault.envfile import env_file_apply
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # Variables already in the environment win over the file; ENV_FILE=/dev/null ignores it.
-environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
+env_file_apply(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
 
 
 def env_required(name: str) -> str:
@@ -130,9 +132,11 @@ TELEGRAM_SESSIONS = env.list("TELEGRAM_SESSIONS", default=[])
 TELEGRAM_SESSION_KEY = env.str("TELEGRAM_SESSION_KEY", default="")
 # The storage channel of tenants that have not registered their own (marked id, -100...).
 TELEGRAM_DEFAULT_CHANNEL = env.int("TELEGRAM_DEFAULT_CHANNEL", default=0)
-# Another MTProto server than Telegram's production DCs: "dc_id:host:port" and its RSA key.
+# Another MTProto server than Telegram's production DCs: "dc_id:host:port" and its RSA key, a
+# PEM ("BEGIN RSA PUBLIC KEY" or "BEGIN PUBLIC KEY"); in .env, in double quotes over several
+# lines, or on one line with \n between the PEM's lines.
 TELEGRAM_SERVER = env.str("TELEGRAM_SERVER", default="")
-TELEGRAM_SERVER_PUBLIC_KEY = env.str("TELEGRAM_SERVER_PUBLIC_KEY", default="")
+TELEGRAM_SERVER_PUBLIC_KEY = env.str("TELEGRAM_SERVER_PUBLIC_KEY", default="", multiline=True)
 # Bots may upload 2000 MiB per document; larger files are split into parts of this size.
 TELEGRAM_MAX_FILE_BYTES = env.int("TELEGRAM_MAX_FILE_BYTES", default=2000 * 1024 * 1024)
 # Ranged reads ask for this many 1 MiB chunks at once, and never more than

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from ..base import StorageError
 from .sessions import SessionSpec
 
 T = TypeVar("T")
@@ -43,11 +44,18 @@ def telethon_client(spec: SessionSpec, string_session: str, *, updates: bool = F
     from telethon.crypto import rsa
     from telethon.sessions import StringSession
 
-    session = StringSession(string_session or None)
+    if settings.TELEGRAM_SERVER_PUBLIC_KEY:
+        key = server_key(settings.TELEGRAM_SERVER_PUBLIC_KEY)
+        rsa.add_key(key.save_pkcs1().decode(), old=False)
+    try:
+        session = StringSession(string_session or None)
+    except ValueError as exc:
+        raise StorageError(
+            f"{spec.name}: its string session is not one Telethon wrote ({exc}); make a new one "
+            "with `manage.py telegram_login`"
+        ) from exc
     if settings.TELEGRAM_SERVER and not string_session:
         session.set_dc(*parse_server(settings.TELEGRAM_SERVER))
-    if settings.TELEGRAM_SERVER_PUBLIC_KEY:
-        rsa.add_key(settings.TELEGRAM_SERVER_PUBLIC_KEY, old=False)
     return TelegramClient(
         session,
         settings.TELEGRAM_API_ID,
@@ -57,6 +65,36 @@ def telethon_client(spec: SessionSpec, string_session: str, *, updates: bool = F
         connection_retries=3,
         receive_updates=updates,
     )
+
+
+def server_key(pem: str) -> Any:
+    """TELEGRAM_SERVER_PUBLIC_KEY as an `rsa.PublicKey`: PKCS#1 ("BEGIN RSA PUBLIC KEY", the
+    form Telegram publishes) or SubjectPublicKeyInfo ("BEGIN PUBLIC KEY", what openssl writes).
+
+    Raises StorageError saying what is wrong and how a PEM goes into .env: no client of any
+    session can be built without the key, so each one reports that it cannot connect.
+    """
+    import rsa
+    from pyasn1.error import PyAsn1Error
+
+    data = pem.strip().encode()
+    try:
+        if b"-----BEGIN PUBLIC KEY-----" in data:
+            return rsa.PublicKey.load_pkcs1_openssl_pem(data)
+        return rsa.PublicKey.load_pkcs1(data)
+    except (ValueError, IndexError, TypeError, PyAsn1Error) as exc:
+        raise StorageError(
+            f"TELEGRAM_SERVER_PUBLIC_KEY is not an RSA public key in PEM form ({exc}); in .env, "
+            "put the PEM in double quotes over several lines, or on one line with \\n "
+            "between its lines"
+        ) from exc
+
+
+def key_fingerprint(key: Any) -> str:
+    """The key's fingerprint as Telegram computes it (the server lists it in its answer)."""
+    from telethon.crypto import rsa
+
+    return f"{rsa._compute_fingerprint(key) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 class LoopThread:

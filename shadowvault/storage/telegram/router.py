@@ -99,13 +99,14 @@ class SessionRouter:
             try:
                 await self.connect(session)
             except (StorageError, *TRANSIENT_ERRORS, errors.RPCError) as exc:
-                reports.append(ChannelReport(session.name, 0, "", f"cannot connect: {exc}"))
+                problem = f"{session.name} cannot connect: {exc}"
+                reports.append(ChannelReport(session.name, 0, "", problem))
                 continue
             for chat_id in chat_ids:
                 reports.append(await self.channel_report(session, chat_id))
         for report in reports:
             if report.problem:
-                log.error("telegram: %s: %s", report.session, report.problem)
+                log.error("telegram: %s", report.problem)
         return reports
 
     async def channel_report(self, session: Session, chat_id: int) -> ChannelReport:

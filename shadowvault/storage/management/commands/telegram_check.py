@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
+from shadowvault.storage import StorageError
 from shadowvault.storage.telegram import setup as telegram_setup
+from shadowvault.storage.telegram.client import key_fingerprint, server_key
 
 
 class Command(BaseCommand):
@@ -19,6 +22,7 @@ class Command(BaseCommand):
             backend = telegram_setup.telegram_backend(check_channels=False)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
+        self.server_describe()
         try:
             channels = telegram_setup.configured_channels()
             if not channels:
@@ -36,3 +40,16 @@ class Command(BaseCommand):
         failed = [report for report in reports if report.problem]
         if failed:
             raise CommandError(f"{len(failed)} problem(s) found; see above.")
+
+    def server_describe(self) -> None:
+        """Which server the sessions connect to, and the key they trust (when not Telegram)."""
+        if not settings.TELEGRAM_SERVER:
+            return
+        line = f"server {settings.TELEGRAM_SERVER}"
+        if settings.TELEGRAM_SERVER_PUBLIC_KEY:
+            try:
+                key = server_key(settings.TELEGRAM_SERVER_PUBLIC_KEY)
+                line += f", key fingerprint {key_fingerprint(key)}"
+            except StorageError:
+                line += ", key unreadable (see each session below)"
+        self.stdout.write(line)

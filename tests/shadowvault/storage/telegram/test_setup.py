@@ -159,6 +159,20 @@ def test_telegram_check_passes_when_all_is_well(telegram, tenant) -> None:
     assert out.getvalue().count("ok: can read and post") == 2
 
 
+@pytest.mark.django_db(transaction=True)  # bot logins are read from the backend's threads
+def test_a_bad_server_key_is_one_error_line_per_session_at_start_up(settings, caplog) -> None:
+    settings.STORAGE_BACKEND = "telegram"
+    settings.TELEGRAM_API_ID, settings.TELEGRAM_API_HASH = 1, "hash"
+    settings.TELEGRAM_BOT_TOKENS, settings.TELEGRAM_SESSIONS = [BOT_A, BOT_B], []
+    settings.TELEGRAM_SERVER_PUBLIC_KEY = "-----BEGIN RSA PUBLIC KEY-----\nnot base64\n"
+
+    telegram_setup.telegram_backend().close()  # the real Telethon client: no network reached
+
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert [message.split()[1] for message in errors] == ["bot-111", "bot-222"]
+    assert all("TELEGRAM_SERVER_PUBLIC_KEY is not an RSA public key" in m for m in errors)
+
+
 def test_telegram_check_without_sessions_says_what_to_set(telegram, settings, db) -> None:
     settings.TELEGRAM_BOT_TOKENS = []
     with pytest.raises(CommandError, match="TELEGRAM_BOT_TOKENS or TELEGRAM_SESSIONS"):
