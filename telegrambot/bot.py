@@ -1,8 +1,9 @@
 """The Telegram bot: register storage channels, leech from a chat, see what the system does.
 
 Commands, for the user ids in TELEGRAM_ADMIN_IDS only:
-- `/register` in a group or channel: it becomes a storage channel of TELEGRAM_BOT_TENANT
-  (the bot says so when it is not an admin there, or cannot post);
+- `/register` in a channel or supergroup: it becomes a storage channel of TELEGRAM_BOT_TENANT
+  (the bot says so when it is not an admin there, or cannot post), and the bot's access hash
+  for it is kept, so the storage session of the same bot never has to look for it;
 - `/leech <url>`: an ingest job; the bot's reply is edited with the progress until it ends;
 - `/status`: queue lengths, jobs by state, viewers per storage session.
 Handlers are plain coroutines on Telethon's `events.NewMessage` events; `runbot` wires them.
@@ -19,6 +20,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db.models import Count
 from telethon import events
+from telethon.tl import types
+
+from shadowvault.storage.services import channel_register
 
 log = logging.getLogger(__name__)
 PROGRESS_EDIT_SECONDS = 3.0
@@ -27,10 +31,16 @@ Handler = Callable[[events.NewMessage.Event], Awaitable[None]]
 
 class StorageBot:
     def __init__(
-        self, *, admin_ids: set[int], tenant, poll_seconds: float = PROGRESS_EDIT_SECONDS
+        self,
+        *,
+        admin_ids: set[int],
+        tenant,
+        session: str,
+        poll_seconds: float = PROGRESS_EDIT_SECONDS,
     ) -> None:
         self.admin_ids = admin_ids
         self.tenant = tenant
+        self.session = session  # the pool's name for this bot (bot-<id>)
         self.poll_seconds = poll_seconds
 
     def handlers(self) -> list[tuple[events.NewMessage, Handler]]:
@@ -51,8 +61,14 @@ class StorageBot:
             await event.reply("Send /register in the group or channel to store files in.")
             return
         chat = await event.get_chat()
-        permissions = await event.client.get_permissions(chat, "me")
         title = getattr(chat, "title", "") or str(event.chat_id)
+        if not isinstance(chat, types.Channel):
+            await event.reply(
+                f"“{title}” is a basic group: files are stored in channels and supergroups. "
+                "Make it a supergroup (or use a channel), then /register again."
+            )
+            return
+        permissions = await event.client.get_permissions(chat, "me")
         if not permissions.is_admin or (
             getattr(chat, "broadcast", False) and not permissions.post_messages
         ):
@@ -62,7 +78,11 @@ class StorageBot:
             )
             return
         await sync_to_async(channel_register)(
-            tenant=self.tenant, chat_id=event.chat_id, title=title
+            tenant=self.tenant,
+            chat_id=event.chat_id,
+            title=title,
+            session=self.session,
+            access_hash=None if chat.min else chat.access_hash,
         )
         await event.reply(f"“{title}” is now a storage channel of {self.tenant.name}.")
 
@@ -105,14 +125,6 @@ class StorageBot:
             await event.reply("Only ShadowVault's admins may see the status.")
             return
         await event.reply(await sync_to_async(status_text)())
-
-
-def channel_register(*, tenant, chat_id: int, title: str) -> None:
-    from shadowvault.storage.models import StorageChannel
-
-    StorageChannel.objects.update_or_create(
-        tenant=tenant, chat_id=chat_id, defaults={"title": title[:255], "enabled": True}
-    )
 
 
 def job_summary(job) -> str:

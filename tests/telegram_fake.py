@@ -1,15 +1,21 @@
 """A fake Telegram for the storage backend's tests, behind the Telethon client calls it makes.
 
 `FakeTelegram` is the server side (accounts, channels, messages, documents, DCs) and
-`FakeTelegramClient` mirrors the `TelegramClient` methods the backend calls, with Telethon's
-names, arguments, return types (real `telethon.tl.types` objects) and errors (real
-`telethon.errors`). It enforces what Telegram enforces and the backend must respect:
+`FakeTelegramClient` mirrors the `TelegramClient` methods and raw requests the backend uses,
+with Telethon's names, arguments, return types (real `telethon.tl.types` objects) and errors
+(real `telethon.errors`). It enforces what Telegram enforces and the backend must respect:
+- access hashes: each account has its own hash for each channel, and a request naming a
+  channel with a wrong one gets CHANNEL_INVALID; only bots may ask for a channel they are in
+  with a zero hash (`channels.getChannels`); a user finds it among its dialogs, or through a
+  @username or an invite link (joining). `lookups` records every such search;
 - `upload.getFile`: offset and limit divisible by 4 KiB, 1 MiB divisible by limit, a request
   never crossing a 1 MiB boundary (LIMIT_INVALID / OFFSET_INVALID otherwise);
 - the per-file size limit (FILE_PARTS_INVALID above it), 512 KiB upload parts at most;
 - file references that expire (`expire_references()`: FILE_REFERENCE_EXPIRED until the
   message is fetched again), documents living in one DC (FILE_MIGRATE_X elsewhere);
-- channel membership and admin rights; injected FloodWaits per account.
+- channel membership and admin rights (members may post in supergroups, only admins in
+  broadcast channels); injected FloodWaits per account.
+Every getFile takes `latency` seconds, and the calls in flight per account and DC are counted.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from datetime import UTC, datetime
 
 from telethon import errors, utils
 from telethon.tl import functions, types
+from telethon.tl.custom.dialog import Dialog
 from telethon.tl.custom.participantpermissions import ParticipantPermissions
 
 MiB = 1024 * 1024
@@ -50,7 +57,11 @@ class FakeChannel:
     title: str
     admins: set[str] = field(default_factory=set)  # account names that may post
     members: set[str] = field(default_factory=set)  # account names that can see it
-    messages: dict[int, FakeDocument] = field(default_factory=dict)
+    megagroup: bool = False  # a supergroup rather than a broadcast channel
+    username: str = ""
+    invite: str = ""  # the hash of its invite link (t.me/+<invite>)
+    posting_refused: bool = False  # Telegram refuses posts whatever the rights say
+    messages: dict[int, FakeDocument | str] = field(default_factory=dict)
     next_message: int = 1
 
     @property
@@ -72,16 +83,17 @@ class FakeTelegram:
         self.latency = latency
         self.accounts: dict[str, FakeAccount] = {}
         self.channels: dict[int, FakeChannel] = {}
-        self.uploads: dict[int, bytes] = {}
         self.ids = itertools.count(1000)
         self.reference_generation = 0
         self.floods: dict[str, list[list]] = defaultdict(list)  # [after, seconds, premium]
         self.bot_logins: dict[str, int] = defaultdict(int)
         self.get_file_calls: list[tuple[str, int, int, int]] = []  # account, dc, offset, limit
+        self.lookups: list[tuple[str, str]] = []  # account, way: dialogs, zero-hash, ...
+        self.uploads: dict[int, bytes] = {}
         self.in_flight: dict[tuple[str, int], int] = defaultdict(int)
         self.most_in_flight: dict[tuple[str, int], int] = defaultdict(int)
         self.upload_dc = 2  # where new documents land
-        self.sent: list[dict] = []  # messages the bot sent, and their edits
+        self.sent: list[dict] = []  # text messages sent (bot replies, check posts), and edits
 
     # --- set-up ---
 
@@ -90,8 +102,25 @@ class FakeTelegram:
         self.accounts[name] = account
         return account
 
-    def channel(self, title: str, *, admins: set[str] = (), members: set[str] = ()) -> FakeChannel:
-        channel = FakeChannel(next(self.ids), title, set(admins), set(members) | set(admins))
+    def channel(
+        self,
+        title: str,
+        *,
+        admins: set[str] = (),
+        members: set[str] = (),
+        megagroup: bool = False,
+        username: str = "",
+        invite: str = "",
+    ) -> FakeChannel:
+        channel = FakeChannel(
+            next(self.ids),
+            title,
+            set(admins),
+            set(members) | set(admins),
+            megagroup=megagroup,
+            username=username,
+            invite=invite,
+        )
         self.channels[channel.marked_id] = channel
         return channel
 
@@ -110,6 +139,24 @@ class FakeTelegram:
     def stored_bytes(self, chat_id: int, message_id: int) -> bytes:
         return self.channels[chat_id].messages[message_id].data
 
+    def access_hash(self, account: str, channel: FakeChannel) -> int:
+        """The account's own hash for the channel, as Telegram hands it to that account only."""
+        digest = hashlib.sha256(f"{account}:{channel.id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") >> 1
+
+    def entity(self, account: str, channel: FakeChannel) -> types.Channel:
+        """The channel as `account` sees it, with its access hash."""
+        return types.Channel(
+            id=channel.id,
+            title=channel.title,
+            photo=types.ChatPhotoEmpty(),
+            date=NOW,
+            broadcast=not channel.megagroup,
+            megagroup=channel.megagroup,
+            username=channel.username or None,
+            access_hash=self.access_hash(account, channel),
+        )
+
     # --- server side of the calls ---
 
     def check_flood(self, account: str, request: object) -> None:
@@ -124,13 +171,25 @@ class FakeTelegram:
     def reference(self, document: FakeDocument) -> bytes:
         return hashlib.sha256(f"{document.id}:{self.reference_generation}".encode()).digest()[:16]
 
-    def visible_channel(self, account: str, chat_id: int) -> FakeChannel:
-        channel = self.channels.get(chat_id)
-        if channel is None or account not in channel.members:
-            raise ValueError(
-                f"Could not find the input entity for PeerChannel(channel_id={chat_id})"
-            )
+    def channel_for(self, account: FakeAccount, peer: object) -> FakeChannel:
+        """The channel a request names (by id and this account's hash), if the account is in it."""
+        bare = getattr(peer, "channel_id", None) or peer.id
+        channel = self.channels.get(marked(bare))
+        if channel is None or peer.access_hash != self.access_hash(account.name, channel):
+            raise errors.ChannelInvalidError(request=None)
+        if account.name not in channel.members:
+            raise errors.ChannelPrivateError(request=None)
         return channel
+
+    async def counted(self, account: str, dc: int) -> None:
+        """One call taking `latency` seconds, counted among those in flight to the DC."""
+        key = (account, dc)
+        self.in_flight[key] += 1
+        self.most_in_flight[key] = max(self.most_in_flight[key], self.in_flight[key])
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            self.in_flight[key] -= 1
 
     async def get_file(
         self, account: str, dc: int, request: functions.upload.GetFileRequest
@@ -153,22 +212,69 @@ class FakeTelegram:
             raise errors.FileReferenceExpiredError(request=request)
         if dc != document.dc_id:
             raise errors.FileMigrateError(request=request, capture=document.dc_id)
-        key = (account, dc)
         self.get_file_calls.append((account, dc, offset, limit))
-        self.in_flight[key] += 1
-        self.most_in_flight[key] = max(self.most_in_flight[key], self.in_flight[key])
-        try:
-            await asyncio.sleep(self.latency)
-        finally:
-            self.in_flight[key] -= 1
+        await self.counted(account, dc)
         return types.upload.File(
             types.storage.FilePartial(), 0, document.data[offset : offset + limit]
         )
 
+    def get_channels(self, account: FakeAccount, request) -> types.messages.Chats:
+        chats = []
+        for wanted in request.id:
+            if wanted.access_hash == 0:  # asking by id alone: bots may, for chats they are in
+                self.lookups.append((account.name, "zero-hash"))
+                channel = self.channels.get(marked(wanted.channel_id))
+                if not account.is_bot or channel is None:
+                    raise errors.ChannelInvalidError(request=request)
+                if account.name not in channel.members:
+                    raise errors.ChannelPrivateError(request=request)
+            else:
+                channel = self.channel_for(account, wanted)
+            chats.append(self.entity(account.name, channel))
+        return types.messages.Chats(chats)
+
+    def resolve_username(self, account: FakeAccount, request) -> types.contacts.ResolvedPeer:
+        self.lookups.append((account.name, "username"))
+        for channel in self.channels.values():
+            if channel.username and channel.username.lower() == request.username.lower():
+                entity = self.entity(account.name, channel)
+                return types.contacts.ResolvedPeer(types.PeerChannel(channel.id), [entity], [])
+        raise errors.UsernameNotOccupiedError(request=request)
+
+    def invite_channel(self, account: FakeAccount, request) -> FakeChannel:
+        self.lookups.append((account.name, type(request).__name__))
+        if account.is_bot:
+            raise errors.BotMethodInvalidError(request=request)
+        for channel in self.channels.values():
+            if channel.invite and channel.invite == request.hash:
+                return channel
+        raise errors.InviteHashInvalidError(request=request)
+
+    def check_invite(self, account: FakeAccount, request):
+        channel = self.invite_channel(account, request)
+        if account.name in channel.members:
+            return types.ChatInviteAlready(self.entity(account.name, channel))
+        return types.ChatInvite(
+            title=channel.title,
+            photo=types.PhotoEmpty(0),
+            participants_count=len(channel.members),
+            color=0,
+            channel=True,
+            broadcast=not channel.megagroup,
+            megagroup=channel.megagroup,
+        )
+
+    def join(self, account: FakeAccount, request) -> types.Updates:
+        channel = self.invite_channel(account, request)
+        if account.name in channel.members:
+            raise errors.UserAlreadyParticipantError(request=request)
+        channel.members.add(account.name)
+        return types.Updates([], [], [self.entity(account.name, channel)], NOW, 0)
+
     def document(self, document_id: int) -> FakeDocument | None:
         for channel in self.channels.values():
             for document in channel.messages.values():
-                if document.id == document_id:
+                if isinstance(document, FakeDocument) and document.id == document_id:
                     return document
         return None
 
@@ -239,31 +345,63 @@ class FakeTelegramClient:
         account = self.account
         return types.User(id=account.user_id, bot=account.is_bot, username=account.name)
 
-    async def get_entity(self, chat_id: int) -> types.Channel:
-        channel = self.server.visible_channel(self.account.name, chat_id)
-        return types.Channel(
-            id=channel.id,
-            title=channel.title,
-            photo=types.ChatPhotoEmpty(),
-            date=NOW,
-            broadcast=True,
-            access_hash=channel.id * 7,
-        )
+    async def get_entity(self, peer) -> types.Channel:
+        """As Telethon: a bare (marked) id is looked up with a zero hash, which only bots may
+        use; anything else must carry this account's hash."""
+        if isinstance(peer, int):
+            request = functions.channels.GetChannelsRequest(
+                [types.InputChannel(utils.resolve_id(peer)[0], 0)]
+            )
+            try:
+                return (await self(request)).chats[0]
+            except errors.ChannelInvalidError:
+                raise ValueError(
+                    f"Could not find the input entity for PeerChannel(channel_id={peer})"
+                ) from None
+        return self.server.entity(self.account.name, self.server.channel_for(self.account, peer))
 
-    async def get_permissions(
-        self, entity: types.Channel, user: str | None = None
-    ) -> ParticipantPermissions:
+    async def iter_dialogs(self):
+        account = self.account
+        if account.is_bot:
+            raise errors.BotMethodInvalidError(request=None)
+        self.server.lookups.append((account.name, "dialogs"))
+        for channel in list(self.server.channels.values()):
+            if account.name in channel.members:
+                entity = self.server.entity(account.name, channel)
+                dialog = types.Dialog(
+                    peer=types.PeerChannel(channel.id),
+                    top_message=0,
+                    read_inbox_max_id=0,
+                    read_outbox_max_id=0,
+                    unread_count=0,
+                    unread_mentions_count=0,
+                    unread_reactions_count=0,
+                    unread_poll_votes_count=0,
+                    notify_settings=types.PeerNotifySettings(),
+                )
+                yield Dialog(self, dialog, {channel.marked_id: entity}, None)
+
+    async def get_permissions(self, entity, user: str | None = None) -> ParticipantPermissions:
         assert user == "me"
         account = self.account
-        channel = self.server.visible_channel(account.name, marked(entity.id))
+        channel = self.server.channel_for(account, entity)
         if account.name in channel.admins:
             rights = types.ChatAdminRights(
-                post_messages=True, edit_messages=True, delete_messages=True
+                post_messages=not channel.megagroup, edit_messages=True, delete_messages=True
             )
             participant = types.ChannelParticipantAdmin(account.user_id, 1, NOW, rights)
         else:
             participant = types.ChannelParticipant(account.user_id, NOW)
         return ParticipantPermissions(participant, False)
+
+    def postable(self, entity) -> FakeChannel:
+        account = self.account
+        channel = self.server.channel_for(account, entity)
+        if channel.posting_refused or (
+            not channel.megagroup and account.name not in channel.admins
+        ):
+            raise errors.ChatWriteForbiddenError(request=None)
+        return channel
 
     async def upload_file(
         self,
@@ -305,10 +443,7 @@ class FakeTelegramClient:
     async def send_file(
         self, entity, file, *, force_document=False, attributes=None, **_
     ) -> types.Message:
-        account = self.account
-        channel = self.server.visible_channel(account.name, marked(entity.id))
-        if account.name not in channel.admins:
-            raise errors.ChatWriteForbiddenError(request=None)
+        channel = self.postable(entity)
         data = self.server.uploads.pop(file.id)
         if len(data) > self.server.max_file_bytes:
             raise errors.FilePartsInvalidError(request=None)
@@ -318,13 +453,20 @@ class FakeTelegramClient:
         document = FakeDocument(
             next(self.server.ids), next(self.server.ids), data, self.server.upload_dc, name
         )
+        return self.message(channel, self.post(channel, document))
+
+    def post(self, channel: FakeChannel, content: FakeDocument | str) -> int:
         message_id = channel.next_message
         channel.next_message += 1
-        channel.messages[message_id] = document
-        return self.message(channel, message_id)
+        channel.messages[message_id] = content
+        return message_id
 
     def message(self, channel: FakeChannel, message_id: int) -> types.Message:
         document = channel.messages[message_id]
+        if isinstance(document, str):
+            return types.Message(
+                id=message_id, peer_id=types.PeerChannel(channel.id), date=NOW, message=document
+            )
         media = types.MessageMediaDocument(
             document=types.Document(
                 id=document.id,
@@ -342,20 +484,20 @@ class FakeTelegramClient:
         )
 
     async def get_messages(self, entity, ids: int | None = None):
-        channel = self.server.visible_channel(self.account.name, marked(entity.id))
+        channel = self.server.channel_for(self.account, entity)
         if ids not in channel.messages:
             return None
         return self.message(channel, ids)
 
     async def delete_messages(self, entity, message_ids):
         account = self.account
-        channel = self.server.visible_channel(account.name, marked(entity.id))
+        channel = self.server.channel_for(account, entity)
         if account.name not in channel.admins:
             raise errors.MessageDeleteForbiddenError(request=None)
         deleted = [m for m in message_ids if channel.messages.pop(m, None) is not None]
         return [types.messages.AffectedMessages(pts=1, pts_count=len(deleted))]
 
-    # --- what the bot does in chats ---
+    # --- text messages: the bot's replies, telegram_check's test posts ---
 
     _mb_entity_cache = None  # Telethon's entity cache; events built in tests bring entities
 
@@ -365,13 +507,16 @@ class FakeTelegramClient:
         return account.user_id if account else None
 
     async def send_message(self, entity, message: str, *, reply_to: int | None = None, **_):
-        message_id = len(self.server.sent) + 1000
+        if isinstance(entity, types.InputPeerChannel | types.Channel):
+            channel = self.postable(entity)
+            message_id = self.post(channel, message)
+            peer = types.PeerChannel(channel.id)
+        else:
+            message_id, peer = len(self.server.sent) + 1000, types.PeerUser(0)
         self.server.sent.append(
             {"id": message_id, "chat": entity, "text": message, "reply_to": reply_to, "edits": []}
         )
-        sent = types.Message(
-            id=message_id, peer_id=types.PeerUser(0), date=NOW, message=message, out=True
-        )
+        sent = types.Message(id=message_id, peer_id=peer, date=NOW, message=message, out=True)
         sent._finish_init(self, {}, entity)
         return sent
 
@@ -379,6 +524,8 @@ class FakeTelegramClient:
         record = next(r for r in self.server.sent if r["id"] == message)
         record["edits"].append(text)
         return None
+
+    # --- raw requests ---
 
     async def __call__(self, request):
         return await self._call(FakeSender(self.session.dc_id), request)
@@ -391,22 +538,61 @@ class FakeTelegramClient:
         self.borrowed.remove(sender.dc_id)
 
     async def _call(self, sender: FakeSender, request):
-        if not isinstance(request, functions.upload.GetFileRequest):
+        account = self.account
+        server = self.server
+        if isinstance(request, functions.upload.GetFileRequest):
+            return await server.get_file(account.name, sender.dc_id, request)
+        answers = {
+            functions.channels.GetChannelsRequest: server.get_channels,
+            functions.contacts.ResolveUsernameRequest: server.resolve_username,
+            functions.messages.CheckChatInviteRequest: server.check_invite,
+            functions.messages.ImportChatInviteRequest: server.join,
+        }
+        if type(request) not in answers:
             raise NotImplementedError(f"the fake does not answer {type(request).__name__}")
-        return await self.server.get_file(self.account.name, sender.dc_id, request)
+        return answers[type(request)](account, request)
+
+
+class MemoryBook:
+    """The router's book (logins, access hashes, channel links) in memory; the database one,
+    `shadowvault.storage.telegram.book.SessionBook`, is tested on its own."""
+
+    def __init__(self, links: dict[int, str] | None = None) -> None:
+        self.logins: dict[str, str] = {}
+        self.hashes: dict[tuple[str, int], tuple[int, str]] = {}
+        self.links = dict(links or {})
+
+    def login_load(self, spec) -> str:
+        return self.logins.get(spec.name, "")
+
+    def login_save(self, spec, string_session: str) -> None:
+        self.logins[spec.name] = string_session
+
+    def access_load(self, session: str, chat_id: int) -> int | None:
+        kept = self.hashes.get((session, chat_id))
+        return kept[0] if kept else None
+
+    def access_keep(self, session: str, chat_id: int, access_hash: int, found_by: str) -> None:
+        self.hashes[(session, chat_id)] = (access_hash, found_by)
+
+    def access_forget(self, session: str, chat_id: int) -> None:
+        self.hashes.pop((session, chat_id), None)
+
+    def link(self, chat_id: int) -> str:
+        return self.links.get(chat_id, "")
 
 
 def fake_backend(telegram: FakeTelegram, channel: FakeChannel, *, tokens=("1:x",), **options):
     """A TelegramBackend over `telegram`, storing in `channel`, with bots for `tokens`
-    (`1:x` is the account `bot-1`) and logins that are never kept."""
+    (`1:x` is the account `bot-1`) and a book in memory."""
     from shadowvault.storage.telegram import TelegramBackend
     from shadowvault.storage.telegram.sessions import bot_spec
 
     options.setdefault("max_file_bytes", 2000 * MiB)
+    options.setdefault("book", MemoryBook())
     return TelegramBackend(
         [bot_spec(token) for token in tokens],
         client_factory=telegram.client,
         channel_of=lambda _tenant: channel.marked_id,
-        logins=(lambda _spec: "", lambda _spec, _session: None),
         **options,
     )

@@ -1,8 +1,26 @@
-"""What the storage layer keeps in the database: tenants' storage channels and bot logins."""
+"""What the storage layer keeps in the database: tenants' storage channels, bot logins and the
+access hash each Telegram session found for each channel."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+
+def channel_link_validate(value: str) -> None:
+    from .telegram.finder import link_parse
+
+    try:
+        link_parse(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def channel_id_validate(value: int) -> None:
+    if not str(value).startswith("-100"):
+        raise ValidationError(
+            f"{value} is not a channel's id: channels and supergroups have ids starting with -100"
+        )
 
 
 class StorageChannel(models.Model):
@@ -12,8 +30,15 @@ class StorageChannel(models.Model):
         "library.Tenant", on_delete=models.CASCADE, related_name="storage_channels"
     )
     # The marked id Telethon uses for channels: -100 followed by the channel's id.
-    chat_id = models.BigIntegerField()
+    chat_id = models.BigIntegerField(validators=[channel_id_validate])
     title = models.CharField(max_length=255, blank=True)
+    link = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[channel_link_validate],
+        help_text="The channel's @username or an invite link (https://t.me/+…), for sessions "
+        "that cannot find it otherwise: user accounts not yet in it join through the link.",
+    )
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -39,3 +64,28 @@ class TelegramLogin(models.Model):
 
     def __str__(self) -> str:
         return f"bot {self.bot_id}"
+
+
+class ChannelAccess(models.Model):
+    """The access hash one Telegram session found for one channel, kept so no restart looks again.
+
+    Telegram gives every account its own hash for a channel, and requests naming the channel
+    need it. `session` is the pool's name for the session (`bot-<id>`, `user-<hash>`). Deleting
+    a row makes that session look for the channel again.
+    """
+
+    session = models.CharField(max_length=64)
+    chat_id = models.BigIntegerField()
+    access_hash = models.BigIntegerField()
+    # dialogs, zero-hash (bots, by id), username, invite or register (the bot's /register)
+    found_by = models.CharField(max_length=16)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "channel accesses"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "chat_id"], name="access_unique_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} in {self.chat_id}"

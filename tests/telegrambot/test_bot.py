@@ -11,7 +11,7 @@ from telethon import events, utils
 from telethon.tl import types
 
 from ingest.models import IngestJob
-from shadowvault.storage.models import StorageChannel
+from shadowvault.storage.models import ChannelAccess, StorageChannel
 from telegrambot.bot import StorageBot
 from tests.telegram_fake import NOW, FakeTelegram
 
@@ -32,21 +32,14 @@ def client(telegram):
     return client
 
 
-def channel_entity(channel) -> types.Channel:
-    return types.Channel(
-        id=channel.id,
-        title=channel.title,
-        photo=types.ChatPhotoEmpty(),
-        date=NOW,
-        megagroup=True,
-        access_hash=channel.id * 7,
-    )
-
-
 def new_message(client, *, chat, sender: int, text: str) -> events.NewMessage.Event:
     """What Telethon hands a handler: an Event around a Message, with the chat's entity."""
     peer = (
-        types.PeerChannel(chat.id) if isinstance(chat, types.Channel) else types.PeerUser(chat.id)
+        types.PeerChannel(chat.id)
+        if isinstance(chat, types.Channel)
+        else types.PeerChat(chat.id)
+        if isinstance(chat, types.Chat)
+        else types.PeerUser(chat.id)
     )
     message = types.Message(
         id=7, peer_id=peer, date=NOW, message=text, from_id=types.PeerUser(sender), out=False
@@ -75,26 +68,90 @@ def dispatch(bot: StorageBot, event) -> None:
 
 @pytest.fixture
 def bot(tenant) -> StorageBot:
-    return StorageBot(admin_ids={ADMIN}, tenant=tenant, poll_seconds=0.01)
+    return StorageBot(admin_ids={ADMIN}, tenant=tenant, session="bot-111", poll_seconds=0.01)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_register_makes_the_chat_a_storage_channel(bot, client, telegram, tenant) -> None:
     vault = telegram.channel("Vault A", admins={"bot-111"})
 
-    dispatch(bot, new_message(client, chat=channel_entity(vault), sender=ADMIN, text="/register"))
+    dispatch(
+        bot,
+        new_message(client, chat=telegram.entity("bot-111", vault), sender=ADMIN, text="/register"),
+    )
 
     channel = StorageChannel.objects.get()
     assert (channel.tenant, channel.chat_id, channel.title) == (tenant, vault.marked_id, "Vault A")
     assert telegram.sent[-1]["text"] == "“Vault A” is now a storage channel of Tenant A."
     assert telegram.sent[-1]["reply_to"] == 7
+    # the bot's hash for the chat is kept: its storage session will not look for it
+    access = ChannelAccess.objects.get()
+    assert (access.session, access.chat_id, access.found_by) == (
+        "bot-111",
+        vault.marked_id,
+        "register",
+    )
+    assert access.access_hash == telegram.access_hash("bot-111", vault)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registered_supergroup_stores_files_without_any_lookup(
+    bot, client, telegram, tenant, tmp_path
+) -> None:
+    from shadowvault.storage.telegram import TelegramBackend
+    from shadowvault.storage.telegram.book import SessionBook
+    from shadowvault.storage.telegram.sessions import bot_spec
+
+    group = telegram.channel("Vault group", admins={"bot-111"}, megagroup=True)
+    dispatch(
+        bot,
+        new_message(client, chat=telegram.entity("bot-111", group), sender=ADMIN, text="/register"),
+    )
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"stored in a supergroup" * 1000)
+    backend = TelegramBackend(
+        [bot_spec("111:secret")],
+        client_factory=telegram.client,
+        channel_of=lambda _tenant: group.marked_id,
+        book=SessionBook(),
+        max_file_bytes=2000 * 1024 * 1024,
+    )
+    try:
+        locator = backend.put(path, name="f.bin")
+    finally:
+        backend.close()
+
+    assert (
+        telegram.stored_bytes(group.marked_id, locator["parts"][0]["message"]) == path.read_bytes()
+    )
+    assert telegram.lookups == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_register_refuses_a_basic_group(bot, client, telegram) -> None:
+    group = types.Chat(
+        id=4321,
+        title="Old group",
+        photo=types.ChatPhotoEmpty(),
+        participants_count=3,
+        date=NOW,
+        version=1,
+    )
+
+    dispatch(bot, new_message(client, chat=group, sender=ADMIN, text="/register"))
+
+    assert not StorageChannel.objects.exists()
+    assert "“Old group” is a basic group" in telegram.sent[-1]["text"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_register_says_so_when_the_bot_is_not_an_admin(bot, client, telegram) -> None:
-    group = telegram.channel("Just members", members={"bot-111"})
+    group = telegram.channel("Just members", members={"bot-111"}, megagroup=True)
 
-    dispatch(bot, new_message(client, chat=channel_entity(group), sender=ADMIN, text="/register"))
+    dispatch(
+        bot,
+        new_message(client, chat=telegram.entity("bot-111", group), sender=ADMIN, text="/register"),
+    )
 
     assert not StorageChannel.objects.exists()
     assert "I am not an admin of “Just members”" in telegram.sent[-1]["text"]
@@ -105,13 +162,16 @@ def test_only_configured_admins_are_obeyed(bot, client, telegram) -> None:
     vault = telegram.channel("Vault A", admins={"bot-111"})
 
     dispatch(
-        bot, new_message(client, chat=channel_entity(vault), sender=STRANGER, text="/register")
+        bot,
+        new_message(
+            client, chat=telegram.entity("bot-111", vault), sender=STRANGER, text="/register"
+        ),
     )
     dispatch(
         bot,
         new_message(
             client,
-            chat=channel_entity(vault),
+            chat=telegram.entity("bot-111", vault),
             sender=STRANGER,
             text="/leech http://93.184.216.34/a.mkv",
         ),

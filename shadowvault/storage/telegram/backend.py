@@ -1,6 +1,6 @@
 """The Telegram backend: files as documents in storage channels, read back in aligned chunks.
 
-The one module that talks to Telegram (through Telethon). What it does:
+The storage contract over Telegram, through Telethon (with `router` and `finder`):
 - `put` uploads in 512 KiB parts (the only part size that reaches the 2000 MiB cap) with a
   progress callback; a file above TELEGRAM_MAX_FILE_BYTES is split into several documents
   before upload, and the locator lists each one's chat, message and size. A failed upload
@@ -40,6 +40,7 @@ from .carry import CarriedChunks, chunk_key
 from .client import LoopThread
 from .ranges import BLOCK, ChunkRequest, plan_range
 from .router import (
+    Book,
     ChannelProblem,
     ChannelReport,
     Session,
@@ -87,7 +88,7 @@ class TelegramBackend(StorageBackend):
         *,
         client_factory: Callable[[SessionSpec, str], Any],
         channel_of: Callable[[int | None], int],
-        logins: tuple[Callable[[SessionSpec], str], Callable[[SessionSpec, str], None]],
+        book: Book,
         pool: Any = None,
         max_file_bytes: int,
         read_ahead: int = 4,
@@ -96,7 +97,7 @@ class TelegramBackend(StorageBackend):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.router = SessionRouter(
-            specs, client_factory=client_factory, logins=logins, pool=pool, clock=clock
+            specs, client_factory=client_factory, book=book, pool=pool, clock=clock
         )
         self.channel_of = channel_of
         self.max_file_bytes = max_file_bytes
@@ -200,9 +201,12 @@ class TelegramBackend(StorageBackend):
         """Connect (and log in) every session; report the ones that cannot."""
         return self.loop.run(self.router.check([]))
 
-    def channels_check(self, chat_ids: list[int]) -> list[ChannelReport]:
-        """For every session and channel: can it see the channel and post there?"""
-        return self.loop.run(self.router.check(chat_ids))
+    def channels_check(self, chat_ids: list[int], *, post: bool = False) -> list[ChannelReport]:
+        """For every session and channel: can it see the channel and post there?
+
+        With `post`, each session also posts a short message in each channel and deletes it.
+        """
+        return self.loop.run(self.router.check(chat_ids, post=post))
 
     def close(self) -> None:
         async def disconnect() -> None:

@@ -1,9 +1,8 @@
-"""The Telegram sessions of the pool, as settings describe them, and the bot logins we keep.
+"""The Telegram sessions of the pool, as settings describe them.
 
 A session is either a bot token or a user's string session; none lives in a session file.
-Each has a stable, non-secret name (`bot-<bot id>` or `user-<hash>`) that the viewer pool and
-the logs use. A bot's login is saved encrypted in the database after its first sign-in and
-reused on every start: Telegram answers repeated bot logins with long FloodWaits.
+Each has a stable, non-secret name (`bot-<bot id>` or `user-<hash>`) that the viewer pool, the
+logs and the database (`book`) use. A bot's login is kept encrypted with `session_cipher`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -77,25 +76,3 @@ def session_cipher() -> Fernet:
         raise ImproperlyConfigured(
             "TELEGRAM_SESSION_KEY must be a Fernet key (urlsafe base64 of 32 bytes)."
         ) from exc
-
-
-def saved_login(spec: SessionSpec) -> str:
-    """The string session a bot logged in with before, or "" (none kept, or unreadable)."""
-    from ..models import TelegramLogin
-
-    row = TelegramLogin.objects.filter(bot_id=spec.bot_id).first()
-    if row is None:
-        return ""
-    try:
-        return session_cipher().decrypt(row.session_encrypted.encode()).decode()
-    except InvalidToken:  # the key changed: log in once more and store it again
-        return ""
-
-
-def login_save(spec: SessionSpec, string_session: str) -> None:
-    from ..models import TelegramLogin
-
-    token = session_cipher().encrypt(string_session.encode()).decode()
-    TelegramLogin.objects.update_or_create(
-        bot_id=spec.bot_id, defaults={"session_encrypted": token}
-    )

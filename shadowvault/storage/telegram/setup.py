@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
 import redis
 from django.conf import settings
-from django.db import connection
 
 from ..pool import SessionPool
 from .backend import ChannelProblem, TelegramBackend
+from .book import SessionBook
 from .client import telethon_client
-from .sessions import login_save, saved_login, session_cipher, sessions_from_settings
-
-T = TypeVar("T")
-
-
-def in_own_connection(function: Callable[..., T]) -> Callable[..., T]:
-    """`function`, closing the thread's database connection after: the backend calls the
-    login store from short-lived worker threads, whose connections would otherwise leak."""
-
-    @wraps(function)
-    def call(*args: Any) -> T:
-        try:
-            return function(*args)
-        finally:
-            connection.close()
-
-    return call
+from .sessions import session_cipher, sessions_from_settings
 
 
 def tenant_channel(tenant_id: int | None) -> int:
@@ -67,10 +47,11 @@ def telegram_pool() -> SessionPool:
 
 
 def telegram_backend(*, check_channels: bool = True) -> TelegramBackend:
-    """The backend over every configured session, connected, its channels resolved.
+    """The backend over every configured session, connected, its channels found.
 
-    Problems with a channel (not visible, not an admin) are logged by name here and raised,
-    with the same words, by the upload that needs that channel.
+    Problems with a session (cannot connect: a bad server key, not logged in) or a channel
+    (not found, not an admin) are logged here, one line each, and raised with the same words
+    by the upload that needs that session or channel.
     """
     from .. import session_pool
 
@@ -81,7 +62,7 @@ def telegram_backend(*, check_channels: bool = True) -> TelegramBackend:
         specs,
         client_factory=telethon_client,
         channel_of=tenant_channel,
-        logins=(in_own_connection(saved_login), in_own_connection(login_save)),
+        book=SessionBook(),
         pool=session_pool(),
         max_file_bytes=settings.TELEGRAM_MAX_FILE_BYTES,
         read_ahead=settings.TELEGRAM_READ_AHEAD,

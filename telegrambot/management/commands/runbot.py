@@ -10,8 +10,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from library.models import Tenant
+from shadowvault.storage.telegram.book import SessionBook
 from shadowvault.storage.telegram.client import telethon_client
-from shadowvault.storage.telegram.sessions import login_save, saved_login, sessions_from_settings
+from shadowvault.storage.telegram.sessions import sessions_from_settings
 from telegrambot.bot import StorageBot
 
 
@@ -27,13 +28,16 @@ class Command(BaseCommand):
             raise CommandError("runbot needs a bot token in TELEGRAM_BOT_TOKENS.")
         if not settings.TELEGRAM_ADMIN_IDS:
             raise CommandError("Set TELEGRAM_ADMIN_IDS: the Telegram user ids the bot obeys.")
-        bot = StorageBot(admin_ids=set(settings.TELEGRAM_ADMIN_IDS), tenant=bot_tenant())
+        bot = StorageBot(
+            admin_ids=set(settings.TELEGRAM_ADMIN_IDS), tenant=bot_tenant(), session=bots[0].name
+        )
         asyncio.run(self.run(bots[0], bot))
 
     async def run(self, spec, bot: StorageBot) -> None:
-        client = telethon_client(spec, await sync_to_async(saved_login)(spec), updates=True)
+        book = SessionBook()
+        client = telethon_client(spec, await sync_to_async(book.login_load)(spec), updates=True)
         await client.start(bot_token=spec.bot_token)
-        await sync_to_async(login_save)(spec, client.session.save())
+        await sync_to_async(book.login_save)(spec, client.session.save())
         for builder, handler in bot.handlers():
             client.add_event_handler(handler, builder)
         self.stdout.write(f"{spec.name} is listening for /register, /leech and /status")

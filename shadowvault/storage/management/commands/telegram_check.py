@@ -17,6 +17,14 @@ class Command(BaseCommand):
         "session and storage channel, whether it can see the channel and post there."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--post",
+            action="store_true",
+            help="Post a short message in every channel from every session and delete it, so "
+            "that posting is proven, not inferred from the session's rights.",
+        )
+
     def handle(self, *args, **options) -> None:
         try:
             backend = telegram_setup.telegram_backend(check_channels=False)
@@ -30,12 +38,16 @@ class Command(BaseCommand):
                     "No storage channel is configured: add one in admin (Storage channels) "
                     "or set TELEGRAM_DEFAULT_CHANNEL. Checking the logins only."
                 )
-            reports = backend.channels_check(channels)
+            reports = backend.channels_check(channels, post=options["post"])
         finally:
             backend.close()
         for report in reports:
             where = f"{report.chat_id} “{report.title}”" if report.chat_id else "login"
-            verdict = report.problem or "ok: can read and post"
+            verdict = report.problem or (
+                "ok: can read, posted and deleted a test message"
+                if options["post"]
+                else "ok: can read and post"
+            )
             self.stdout.write(f"{report.session:<20} {where:<40} {verdict}")
         failed = [report for report in reports if report.problem]
         if failed:

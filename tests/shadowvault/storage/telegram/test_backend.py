@@ -21,35 +21,9 @@ from shadowvault.storage.telegram.backend import (
     split_sizes,
 )
 from shadowvault.storage.telegram.sessions import bot_spec, user_spec
-from tests.telegram_fake import FakeTelegram, MiB
+from tests.telegram_fake import FakeTelegram, MemoryBook, MiB
 
 BOT_A, BOT_B = "111:secret-a", "222:secret-b"
-
-
-class Logins:
-    """An in-memory stand-in for the encrypted login table (tested against the DB below)."""
-
-    def __init__(self) -> None:
-        self.saved: dict[str, str] = {}
-
-    def load(self, spec) -> str:
-        return self.saved.get(spec.name, "")
-
-    def save(self, spec, string_session: str) -> None:
-        self.saved[spec.name] = string_session
-
-
-@pytest.fixture
-def telegram() -> FakeTelegram:
-    server = FakeTelegram(latency=0.002)
-    server.account("bot-111")
-    server.account("bot-222")
-    return server
-
-
-@pytest.fixture
-def channel(telegram):
-    return telegram.channel("Vault A", admins={"bot-111", "bot-222"})
 
 
 def make_backend(
@@ -60,7 +34,7 @@ def make_backend(
         [bot_spec(token) for token in tokens],
         client_factory=telegram.client,
         channel_of=lambda tenant_id: channel.marked_id,
-        logins=(Logins().load, Logins().save),
+        book=MemoryBook(),
         pool=pool,
         **options,
     )
@@ -372,7 +346,7 @@ def test_channel_problems_are_reported_by_name(telegram) -> None:
     backend = make_backend(telegram, visible)
     try:
         reports = backend.channels_check([visible.marked_id, hidden.marked_id])
-        with pytest.raises(ChannelProblem, match="bot-222 cannot see channel"):
+        with pytest.raises(ChannelProblem, match="bot-222 cannot find channel"):
             asyncio.run(_upload_as(backend, "bot-222", hidden.marked_id))
     finally:
         backend.close()
@@ -380,7 +354,7 @@ def test_channel_problems_are_reported_by_name(telegram) -> None:
     problems = {(r.session, r.chat_id): r.problem for r in reports}
     assert "bot-111 is not an admin of “Members only”" in problems[("bot-111", visible.marked_id)]
     assert problems[("bot-222", visible.marked_id)] == ""
-    assert "cannot see channel" in problems[("bot-111", hidden.marked_id)]
+    assert "bot-111 cannot find channel" in problems[("bot-111", hidden.marked_id)]
 
 
 async def _upload_as(backend: TelegramBackend, session_name: str, chat: int) -> None:
@@ -398,7 +372,7 @@ def test_a_user_session_that_is_not_logged_in_is_reported(telegram, channel) -> 
         [user_spec("fake:nobody")],
         client_factory=telegram.client,
         channel_of=lambda _: channel.marked_id,
-        logins=(Logins().load, Logins().save),
+        book=MemoryBook(),
         max_file_bytes=MiB,
     )
     try:

@@ -19,24 +19,13 @@ BOT_A, BOT_B = "111:secret-a", "222:secret-b"
 
 
 @pytest.fixture
-def telegram(settings, monkeypatch) -> FakeTelegram:
+def telegram(wire_settings) -> FakeTelegram:
     """A fake Telegram behind the project's one Telethon chokepoint, and settings using it."""
     server = FakeTelegram()
     server.account("bot-111")
     server.account("bot-222")
     server.account("alice", is_bot=False)
-    settings.STORAGE_BACKEND = "telegram"
-    settings.TELEGRAM_API_ID = 12345
-    settings.TELEGRAM_API_HASH = "0123456789abcdef"
-    settings.TELEGRAM_BOT_TOKENS = [BOT_A, BOT_B]
-    settings.TELEGRAM_SESSIONS = []
-    settings.TELEGRAM_DEFAULT_CHANNEL = 0
-    monkeypatch.setattr(telegram_setup, "telethon_client", server.client)
-    storage.storage_backend.cache_clear()
-    storage.session_pool.cache_clear()
-    yield server
-    storage.storage_backend.cache_clear()
-    storage.session_pool.cache_clear()
+    return wire_settings(server, bots=[BOT_A, BOT_B])
 
 
 def test_sessions_come_from_settings_with_names_that_hide_secrets(telegram, settings) -> None:
@@ -157,6 +146,29 @@ def test_telegram_check_passes_when_all_is_well(telegram, tenant) -> None:
     call_command("telegram_check", stdout=out)
 
     assert out.getvalue().count("ok: can read and post") == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_telegram_check_post_proves_posting_where_rights_alone_mislead(
+    telegram, tenant, settings
+) -> None:
+    good = telegram.channel("Good", admins={"bot-111", "bot-222"})
+    muted = telegram.channel("Muted", admins={"bot-111"})
+    muted.posting_refused = True
+    StorageChannel.objects.create(tenant=tenant, chat_id=good.marked_id)
+    StorageChannel.objects.create(tenant=tenant, chat_id=muted.marked_id)
+    settings.TELEGRAM_BOT_TOKENS = [BOT_A]
+    call_command("telegram_check", stdout=io.StringIO())  # the rights look fine everywhere
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("telegram_check", "--post", stdout=out)
+
+    good_line, muted_line = sorted(out.getvalue().splitlines(), key=lambda line: "Muted" in line)
+    assert "ok: can read, posted and deleted a test message" in good_line
+    assert "bot-111 could not post in “Muted”" in muted_line
+    assert [m["chat"].channel_id for m in telegram.sent] == [good.id]
+    assert good.messages == {}  # the test message is gone again
 
 
 @pytest.mark.django_db(transaction=True)  # bot logins are read from the backend's threads
