@@ -14,6 +14,9 @@
 4. The same fake read the way the gateway reads a Telegram file cold: nginx asks the origin
    for 1 MiB slices one after another, each one upload.getFile. MiB/s without carried
    read-ahead (TELEGRAM_CARRY_CHUNKS=0, the baseline) and with it (the default).
+5. Telegram uploads against the same fake, the same delay per upload.saveBigFilePart: a
+   12 MiB put with one 512 KiB part in flight (Telethon's own upload: the baseline) against
+   2, 4 and 8; then a put with the default settings against reading the file back with them.
 """
 
 from __future__ import annotations
@@ -215,6 +218,47 @@ def telegram_slices(megabytes: int, latency_ms: float, workdir: Path) -> None:
         print(f"  {label:<30}{rate:8.1f} MiB/s  ratio {rate / baseline:.2f}")
 
 
+def timed_put(backend: TelegramBackend, path: Path) -> tuple[float, dict]:
+    started = time.perf_counter()
+    locator = backend.put(path, name="upload.bin")
+    return time.perf_counter() - started, locator
+
+
+def telegram_upload(megabytes: int, latency_ms: float, workdir: Path) -> None:
+    telegram, channel, path = fake_telegram(megabytes, latency_ms, workdir)
+    print(f"\ntelegram upload (fake, {latency_ms:.0f} ms per saveBigFilePart), {megabytes} MiB put")
+    baseline = None
+    for in_flight in (1, 2, 4, 8):
+        backend = fake_backend(
+            telegram, channel, upload_parts_in_flight=in_flight, requests_per_dc=8
+        )
+        try:
+            seconds = min(timed_put(backend, path)[0] for _ in range(3))
+        finally:
+            backend.close()
+        rate = megabytes / seconds
+        baseline = baseline or rate
+        label = (
+            "one part at a time (baseline)" if in_flight == 1 else f"{in_flight} parts in flight"
+        )
+        print(f"  {label:<30}{rate:8.1f} MiB/s  ratio {rate / baseline:.2f}")
+    backend = fake_backend(telegram, channel)  # the defaults: 6 parts, read-ahead 4, 6 per DC
+    try:
+        puts, reads = [], []
+        for _ in range(3):
+            seconds, locator = timed_put(backend, path)
+            puts.append(seconds)
+            reads.append(backend_read(backend, locator, megabytes * MiB))
+    finally:
+        backend.close()
+    put_rate, read_rate = megabytes / min(puts), megabytes / min(reads)
+    print(f"  read back, defaults           {read_rate:8.1f} MiB/s")
+    print(
+        f"  put, defaults                 {put_rate:8.1f} MiB/s  ratio {put_rate / read_rate:.2f}"
+    )
+    print("  (targets: >= 3.5 at 4 in flight, >= 6 at 8; put >= 0.6 x read back)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=512)
@@ -222,12 +266,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--telegram-megabytes", type=int, default=32)
     parser.add_argument("--telegram-latency-ms", type=float, default=50)
+    parser.add_argument("--upload-megabytes", type=int, default=12)
+    parser.add_argument(
+        "--only-telegram", action="store_true", help="only the Telegram lines (3, 4 and 5)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sv-bench-storage-") as workdir:
-        throughput(args.megabytes, Path(workdir))
+        if not args.only_telegram:
+            throughput(args.megabytes, Path(workdir))
         telegram_read_ahead(args.telegram_megabytes, args.telegram_latency_ms, Path(workdir))
         telegram_slices(args.telegram_megabytes, args.telegram_latency_ms, Path(workdir))
-    contention(args.processes, args.seconds)
+        telegram_upload(args.upload_megabytes, args.telegram_latency_ms, Path(workdir))
+    if not args.only_telegram:
+        contention(args.processes, args.seconds)
 
 
 if __name__ == "__main__":

@@ -146,6 +146,8 @@ TELEGRAM_READ_AHEAD = env.int("TELEGRAM_READ_AHEAD", default=4)
 # each nginx slice, asked for while the player takes that slice (64 chunks: 64 MiB).
 TELEGRAM_CARRY_CHUNKS = env.int("TELEGRAM_CARRY_CHUNKS", default=64)
 TELEGRAM_REQUESTS_PER_DC = env.int("TELEGRAM_REQUESTS_PER_DC", default=6)
+# Uploads send this many 512 KiB parts of a file at once, within the same per-DC cap as reads.
+TELEGRAM_UPLOAD_PARTS_IN_FLIGHT = env.int("TELEGRAM_UPLOAD_PARTS_IN_FLIGHT", default=6)
 # The bot (`manage.py runbot`, the first bot token): who may command it, and for which tenant
 # it registers channels and leeches (empty: the only tenant there is).
 TELEGRAM_ADMIN_IDS = [int(v) for v in env.list("TELEGRAM_ADMIN_IDS", default=[])]

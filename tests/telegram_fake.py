@@ -10,12 +10,16 @@ with Telethon's names, arguments, return types (real `telethon.tl.types` objects
   @username or an invite link (joining). `lookups` records every such search;
 - `upload.getFile`: offset and limit divisible by 4 KiB, 1 MiB divisible by limit, a request
   never crossing a 1 MiB boundary (LIMIT_INVALID / OFFSET_INVALID otherwise);
-- the per-file size limit (FILE_PARTS_INVALID above it), 512 KiB upload parts at most;
+- uploads: parts of at most 512 KiB, all but the last of one size that divides 512 KiB,
+  `saveBigFilePart` above 10 MiB, every part there before the file is used
+  (FILE_PART_X_MISSING), the md5 of small files, the per-file size limit, and the parts of a
+  file belonging to the account that sent them;
 - file references that expire (`expire_references()`: FILE_REFERENCE_EXPIRED until the
   message is fetched again), documents living in one DC (FILE_MIGRATE_X elsewhere);
 - channel membership and admin rights (members may post in supergroups, only admins in
-  broadcast channels); injected FloodWaits per account.
-Every getFile takes `latency` seconds, and the calls in flight per account and DC are counted.
+  broadcast channels); injected FloodWaits and transient failures per account.
+Every getFile and upload part takes `latency` seconds, and the calls in flight per account and
+DC are counted, reads and uploads together.
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ from telethon.tl.custom.participantpermissions import ParticipantPermissions
 
 MiB = 1024 * 1024
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+PART_MAX = 512 * 1024
+BIG_FILE = 10 * MiB
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def marked(channel_id: int) -> int:
@@ -86,12 +96,17 @@ class FakeTelegram:
         self.ids = itertools.count(1000)
         self.reference_generation = 0
         self.floods: dict[str, list[list]] = defaultdict(list)  # [after, seconds, premium]
+        self.part_failures: dict[str, list[type[Exception]]] = defaultdict(list)
         self.bot_logins: dict[str, int] = defaultdict(int)
         self.get_file_calls: list[tuple[str, int, int, int]] = []  # account, dc, offset, limit
+        self.part_calls: list[tuple[str, int, int]] = []  # account, file id, part
         self.lookups: list[tuple[str, str]] = []  # account, way: dialogs, zero-hash, ...
-        self.uploads: dict[int, bytes] = {}
+        self.parts: dict[tuple[str, int], dict[int, bytes]] = defaultdict(dict)
+        self.big_files: set[tuple[str, int]] = set()
         self.in_flight: dict[tuple[str, int], int] = defaultdict(int)
         self.most_in_flight: dict[tuple[str, int], int] = defaultdict(int)
+        self.kinds_in_flight: dict[str, int] = defaultdict(int)  # "read" / "part"
+        self.reads_and_parts_overlapped = False
         self.upload_dc = 2  # where new documents land
         self.sent: list[dict] = []  # text messages sent (bot replies, check posts), and edits
 
@@ -129,6 +144,10 @@ class FakeTelegram:
     ) -> None:
         """The account's getFile or upload-part call after the next `after` ones floods."""
         self.floods[account].append([after, seconds, premium])
+
+    def fail_next_parts(self, account: str, *failures: type[Exception]) -> None:
+        """The account's next upload parts fail in transit, one with each error given."""
+        self.part_failures[account].extend(failures)
 
     def expire_references(self) -> None:
         self.reference_generation += 1
@@ -181,15 +200,19 @@ class FakeTelegram:
             raise errors.ChannelPrivateError(request=None)
         return channel
 
-    async def counted(self, account: str, dc: int) -> None:
+    async def counted(self, account: str, dc: int, kind: str) -> None:
         """One call taking `latency` seconds, counted among those in flight to the DC."""
         key = (account, dc)
         self.in_flight[key] += 1
         self.most_in_flight[key] = max(self.most_in_flight[key], self.in_flight[key])
+        self.kinds_in_flight[kind] += 1
+        if self.kinds_in_flight["read"] and self.kinds_in_flight["part"]:
+            self.reads_and_parts_overlapped = True
         try:
             await asyncio.sleep(self.latency)
         finally:
             self.in_flight[key] -= 1
+            self.kinds_in_flight[kind] -= 1
 
     async def get_file(
         self, account: str, dc: int, request: functions.upload.GetFileRequest
@@ -213,10 +236,53 @@ class FakeTelegram:
         if dc != document.dc_id:
             raise errors.FileMigrateError(request=request, capture=document.dc_id)
         self.get_file_calls.append((account, dc, offset, limit))
-        await self.counted(account, dc)
+        await self.counted(account, dc, "read")
         return types.upload.File(
             types.storage.FilePartial(), 0, document.data[offset : offset + limit]
         )
+
+    async def save_part(self, account: str, dc: int, request) -> bool:
+        """upload.saveFilePart / upload.saveBigFilePart."""
+        self.check_flood(account, request)
+        if self.part_failures[account]:
+            failure = self.part_failures[account].pop(0)
+            if issubclass(failure, errors.RPCError):
+                raise failure(request=request)
+            raise failure("the connection dropped")
+        data, index = request.bytes, request.file_part
+        if not data:
+            raise errors.FilePartEmptyError(request=request)
+        if len(data) > PART_MAX:
+            raise errors.FilePartTooBigError(request=request)
+        key = (account, request.file_id)
+        if isinstance(request, functions.upload.SaveBigFilePartRequest):
+            self.big_files.add(key)
+            if not 0 <= index < request.file_total_parts <= 4000:
+                raise errors.FilePartInvalidError(request=request)
+        self.part_calls.append((account, request.file_id, index))
+        await self.counted(account, dc, "part")
+        self.parts[key][index] = data
+        return True
+
+    def uploaded(self, account: str, file: types.InputFile | types.InputFileBig) -> bytes:
+        """The bytes of a file the account uploaded in parts, checked as Telegram checks them."""
+        key = (account, file.id)
+        parts = self.parts.pop(key, {})
+        big = isinstance(file, types.InputFileBig)
+        for index in range(file.parts):
+            if index not in parts:
+                raise errors.FilePartMissingError(request=None, capture=index)
+        sizes = {len(parts[index]) for index in range(file.parts - 1)}
+        if len(sizes) > 1 or any(size % 1024 or PART_MAX % size for size in sizes):
+            raise errors.FilePartSizeInvalidError(request=None)
+        data = b"".join(parts[index] for index in range(file.parts))
+        if big != (key in self.big_files) or (not big and len(data) > BIG_FILE):
+            raise errors.FilePartsInvalidError(request=None)
+        if not big and file.md5_checksum and file.md5_checksum != md5(data):
+            raise errors.Md5ChecksumInvalidError(request=None)
+        if len(data) > self.max_file_bytes:
+            raise errors.FilePartsInvalidError(request=None)
+        return data
 
     def get_channels(self, account: FakeAccount, request) -> types.messages.Chats:
         chats = []
@@ -403,50 +469,11 @@ class FakeTelegramClient:
             raise errors.ChatWriteForbiddenError(request=None)
         return channel
 
-    async def upload_file(
-        self,
-        file,
-        *,
-        part_size_kb=None,
-        file_size=None,
-        file_name=None,
-        progress_callback=None,
-        **_,
-    ):
-        account = self.account
-        if part_size_kb is None or part_size_kb > 512 or 1024 % part_size_kb:
-            raise ValueError("The part size must be evenly divisible by 1024")
-        part = int(part_size_kb * 1024)
-        if file_size is None:
-            raise AssertionError("the backend always names the size")
-        if (file_size + part - 1) // part > 4000:  # Telegram's cap on parts of one file
-            raise errors.FilePartsInvalidError(request=None)
-        chunks = []
-        sent = 0
-        while sent < file_size:
-            self.server.check_flood(account.name, "SaveBigFilePartRequest")
-            data = file.read(min(part, file_size - sent))
-            if not data:
-                raise ValueError("the stream ended before file_size bytes")
-            chunks.append(data)
-            sent += len(data)
-            if progress_callback:
-                progress_callback(sent, file_size)
-            await asyncio.sleep(0)
-        file_id = next(self.server.ids)
-        self.server.uploads[file_id] = b"".join(chunks)
-        parts = len(chunks)
-        if file_size > 10 * MiB:
-            return types.InputFileBig(file_id, parts, file_name or "file")
-        return types.InputFile(file_id, parts, file_name or "file", "")
-
     async def send_file(
         self, entity, file, *, force_document=False, attributes=None, **_
     ) -> types.Message:
         channel = self.postable(entity)
-        data = self.server.uploads.pop(file.id)
-        if len(data) > self.server.max_file_bytes:
-            raise errors.FilePartsInvalidError(request=None)
+        data = self.server.uploaded(self.account.name, file)
         name = next(
             a.file_name for a in attributes or [] if isinstance(a, types.DocumentAttributeFilename)
         )
@@ -542,6 +569,10 @@ class FakeTelegramClient:
         server = self.server
         if isinstance(request, functions.upload.GetFileRequest):
             return await server.get_file(account.name, sender.dc_id, request)
+        if isinstance(
+            request, functions.upload.SaveFilePartRequest | functions.upload.SaveBigFilePartRequest
+        ):
+            return await server.save_part(account.name, sender.dc_id, request)
         answers = {
             functions.channels.GetChannelsRequest: server.get_channels,
             functions.contacts.ResolveUsernameRequest: server.resolve_username,

@@ -1,16 +1,16 @@
 """The Telegram backend: files as documents in storage channels, read back in aligned chunks.
 
-The storage contract over Telegram, through Telethon (with `router` and `finder`):
-- `put` uploads in 512 KiB parts (the only part size that reaches the 2000 MiB cap) with a
-  progress callback; a file above TELEGRAM_MAX_FILE_BYTES is split into several documents
-  before upload, and the locator lists each one's chat, message and size. A failed upload
-  deletes the parts already sent: nothing half-stored stays behind.
+The storage contract over Telegram, through Telethon (with `router`, `finder`, `upload`):
+- `put` uploads in 512 KiB parts, TELEGRAM_UPLOAD_PARTS_IN_FLIGHT of them at once (`upload`),
+  with a progress callback that only goes up; a file above TELEGRAM_MAX_FILE_BYTES is split
+  into several documents before upload, and the locator lists each one's chat, message and
+  size. A failed upload deletes the documents already sent: nothing half-stored stays behind.
 - `open_range` maps a byte range onto `upload.getFile` requests that obey Telegram's alignment
   rules (`ranges`), asks for several 1 MiB chunks at once (read-ahead), at most
-  TELEGRAM_REQUESTS_PER_DC at a time per session and data centre, and trims the answers to
-  exactly the bytes asked for. It holds at most the read-ahead window in memory, plus up to
-  TELEGRAM_CARRY_CHUNKS chunks carried to the next read of a viewer playing on
-  (`carry`).
+  TELEGRAM_REQUESTS_PER_DC at a time per session and data centre (upload parts included), and
+  trims the answers to exactly the bytes asked for. It holds at most the read-ahead window in
+  memory, plus up to TELEGRAM_CARRY_CHUNKS chunks carried to the next read of a viewer playing
+  on (`carry`).
 - An expired file reference is refreshed by fetching the message again; FILE_MIGRATE is
   followed to the named DC; a FloodWait (or FLOOD_PREMIUM_WAIT) cools the session down, here
   and in the shared pool, and the work continues on another session.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
 import queue
 import time
@@ -37,7 +36,7 @@ from telethon.tl import functions, types
 
 from ..base import Locator, LocatorInvalid, Progress, StorageBackend, StorageError, range_check
 from .carry import CarriedChunks, chunk_key
-from .client import LoopThread
+from .client import REQUEST_TIMEOUT_SECONDS, LoopThread
 from .ranges import BLOCK, ChunkRequest, plan_range
 from .router import (
     Book,
@@ -48,30 +47,13 @@ from .router import (
     TelegramUnavailable,
 )
 from .sessions import SessionSpec
+from .upload import parts_upload
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-UPLOAD_PART_KB = 512
-REQUEST_TIMEOUT_SECONDS = 60
 LOCATIONS_PER_SESSION = 4096  # cached file locations (one per stored part) per session
 REFERENCE_ERRORS = (errors.FileReferenceExpiredError, errors.FilerefUpgradeNeededError)
-
-
-class PartReader(io.RawIOBase):
-    """`length` bytes of an open file from its current position: one part of a split file."""
-
-    def __init__(self, file: io.BufferedReader, length: int) -> None:
-        self.file, self.left = file, length
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        size = self.left if size < 0 else min(size, self.left)
-        data = self.file.read(size)
-        self.left -= len(data)
-        return data
 
 
 def split_sizes(total: int, limit: int) -> list[tuple[int, int]]:
@@ -94,6 +76,7 @@ class TelegramBackend(StorageBackend):
         read_ahead: int = 4,
         carry_limit: int = 64,
         requests_per_dc: int = 6,
+        upload_parts_in_flight: int = 6,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.router = SessionRouter(
@@ -104,6 +87,7 @@ class TelegramBackend(StorageBackend):
         self.read_ahead = max(1, read_ahead)
         self.carried = CarriedChunks(limit=carry_limit)
         self.requests_per_dc = max(1, requests_per_dc)
+        self.upload_parts_in_flight = max(1, upload_parts_in_flight)
         self.loop = LoopThread()
 
     # --- The storage contract ---
@@ -224,12 +208,16 @@ class TelegramBackend(StorageBackend):
     ) -> list[dict[str, int]]:
         pieces = split_sizes(size, self.max_file_bytes)
         stored: list[dict[str, int]] = []
+        reported = 0
         try:
             for index, (offset, length) in enumerate(pieces):
                 piece_name = name if len(pieces) == 1 else f"{name}.part{index + 1:03d}"
 
                 def progress(sent: int, _total: int, base: int = offset) -> None:
-                    report(base + sent)
+                    nonlocal reported
+                    if base + sent > reported:  # a piece restarted elsewhere catches up first
+                        reported = base + sent
+                        report(reported)
 
                 stored.append(
                     await self.router.run(
@@ -257,15 +245,16 @@ class TelegramBackend(StorageBackend):
         session: Session,
     ) -> dict[str, int]:
         peer = await self.router.peer(session, chat)
-        with open(path, "rb") as file:
-            file.seek(offset)
-            uploaded = await session.client.upload_file(
-                PartReader(file, length),
-                part_size_kb=UPLOAD_PART_KB,
-                file_size=length,
-                file_name=name,
-                progress_callback=progress,
-            )
+        uploaded = await parts_upload(
+            session,
+            path,
+            offset,
+            length,
+            name,
+            in_flight=self.upload_parts_in_flight,
+            dc_cap=self.requests_per_dc,
+            progress=progress,
+        )
         try:
             message = await session.client.send_file(
                 peer,
@@ -317,8 +306,7 @@ class TelegramBackend(StorageBackend):
                 location=location, offset=offset, limit=limit, precise=False, cdn_supported=False
             )
             try:
-                slot = session.dc_slots.setdefault(dc, asyncio.Semaphore(self.requests_per_dc))
-                async with slot:
+                async with session.dc_slot(dc, self.requests_per_dc):
                     result = await asyncio.wait_for(
                         self._send(session, dc, request), REQUEST_TIMEOUT_SECONDS
                     )

@@ -21,6 +21,7 @@ from ..base import StorageError
 from .sessions import SessionSpec
 
 T = TypeVar("T")
+REQUEST_TIMEOUT_SECONDS = 60  # one request to Telegram (a chunk read, an upload part)
 
 
 def parse_server(value: str) -> tuple[int, str, int]:

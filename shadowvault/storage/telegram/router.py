@@ -77,6 +77,10 @@ class Session:
     def name(self) -> str:
         return self.spec.name
 
+    def dc_slot(self, dc: int, cap: int) -> asyncio.Semaphore:
+        """The cap on this session's requests in flight to one DC, reads and uploads alike."""
+        return self.dc_slots.setdefault(dc, asyncio.Semaphore(cap))
+
 
 @dataclass(frozen=True)
 class ChannelReport:

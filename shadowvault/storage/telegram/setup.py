@@ -68,6 +68,7 @@ def telegram_backend(*, check_channels: bool = True) -> TelegramBackend:
         read_ahead=settings.TELEGRAM_READ_AHEAD,
         carry_limit=settings.TELEGRAM_CARRY_CHUNKS,
         requests_per_dc=settings.TELEGRAM_REQUESTS_PER_DC,
+        upload_parts_in_flight=settings.TELEGRAM_UPLOAD_PARTS_IN_FLIGHT,
     )
     if check_channels:
         backend.channels_check(configured_channels())

@@ -81,7 +81,7 @@ def test_a_user_session_finds_its_channel_among_its_dialogs_once_and_keeps_it(
     backend = backend_of(telegram, vault.marked_id, book=book)
     try:
         reports = backend.channels_check([vault.marked_id])
-        round_trip(backend, tmp_path, size=4 * MiB)  # parallel reads, one lookup
+        round_trip(backend, tmp_path, size=4 * MiB)  # parallel parts and reads, one lookup
     finally:
         backend.close()
 
