@@ -177,6 +177,12 @@ INGEST_STALL_SECONDS = env.int("INGEST_STALL_SECONDS", default=600)
 INGEST_MAX_HEIGHT = env.int("INGEST_MAX_HEIGHT", default=1080)
 # A running step renews its lease this often-ish; a worker that dies frees the job after it.
 INGEST_LEASE_SECONDS = env.int("INGEST_LEASE_SECONDS", default=90)
+# A step that fails for a reason that may pass (an HTTP 503, a dead worker) runs again this
+# many times, after INGEST_RETRY_BACKOFF_SECONDS, doubling each time (capped at
+# CELERY_TASK_MAX_COUNTDOWN); then its job fails with the last error. Kept on the job, so no
+# restart or sweep resets it. Refusals (a 404, the URL guard) are never retried.
+INGEST_RETRIES = env.int("INGEST_RETRIES", default=5)
+INGEST_RETRY_BACKOFF_SECONDS = env.int("INGEST_RETRY_BACKOFF_SECONDS", default=30)
 # Where jobs download and remux (a directory per job, removed whatever happens).
 INGEST_WORK_ROOT = Path(
     env.str("INGEST_WORK_ROOT", default=str(Path(tempfile.gettempdir()) / "shadowvault-ingest"))

@@ -59,6 +59,8 @@ def test_a_direct_link_ends_stored_scrubbed_and_linked(
 
     assert job.state == State.READY, job.error
     assert job.finished_at is not None
+    assert job.progress == 100  # a finished job reads 100 %, all of its bytes done
+    assert job.bytes_done == job.bytes_total > 0
     media_file = IngestItem.objects.get(job=job).media_file
     assert media_file.title == title
     assert media_file.state == MediaFile.State.READY
