@@ -113,6 +113,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # "filesystem" (files under VAULT_ROOT) is the embedded default.
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
 VAULT_ROOT = Path(env.str("VAULT_ROOT", default=str(DATA_DIR / "vault")))
+# A temporary file of a store (VAULT_ROOT/incoming) nobody has written to for this long was
+# left by a worker that died; beat's sweep removes it. A running store writes continuously.
+STORAGE_LEFTOVER_SECONDS = env.int("STORAGE_LEFTOVER_SECONDS", default=3600)
 # Telegram session pool: how many distinct viewers one session serves at once, and how long a
 # viewer's slot lives without renewal (a dead process frees its slots after this).
 TELEGRAM_USERS_PER_SESSION = env.int("TELEGRAM_USERS_PER_SESSION", default=15)
@@ -202,6 +205,13 @@ FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", default="")
 # --- Redis and cache ---
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": env.cache("CACHE_URL", default="rediscache://127.0.0.1:6379/1")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Fails open: while Redis is down the cache is empty (throttles let requests through),
+    # never a 500; a Redis that stops answering costs a request one second at most.
+    CACHES["default"]["BACKEND"] = "shadowvault.cache.FailOpenRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
 
 # --- Auth and security ---
 LOGIN_URL = "login"
