@@ -87,8 +87,12 @@ def redis_server(port: int) -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[subprocess.Popen]:
-    """Start a real `celery worker` process with `env` on top of ours; wait until it answers."""
+def celery_worker(
+    *, env: dict[str, str], queues: str, name: str, pool: str = "solo"
+) -> Iterator[subprocess.Popen]:
+    """Start a real `celery worker` process with `env` on top of ours; wait until it answers.
+
+    `pool="prefork"` runs tasks in child processes (two), as `make run` and production do."""
     from shadowvault.celery import app
 
     full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env}
@@ -103,7 +107,8 @@ def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[su
             "shadowvault",
             "worker",
             "--pool",
-            "solo",
+            pool,
+            *(["--concurrency", "2"] if pool == "prefork" else []),
             "--queues",
             queues,
             "--hostname",
@@ -128,10 +133,43 @@ def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[su
 
     try:
         wait_until(answers, timeout=60, what="celery worker answering ping")
+        process.logfile = logfile
         yield process
     finally:
         control.release()
         stop(process, timeout=20)
+
+
+@contextmanager
+def celery_beat(*, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """Start a real `celery beat` (the project's locked database scheduler) with `env`; its
+    log file is `process.logfile`. It is not waited for: it sends once it holds its lock."""
+    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env}
+    workdir = Path(tempfile.mkdtemp(prefix="sv-beat-"))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shadowvault",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--logfile",
+            str(workdir / "beat.log"),
+            "--pidfile",
+            str(workdir / "beat.pid"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+    )
+    process.logfile = workdir / "beat.log"
+    try:
+        yield process
+    finally:
+        stop(process, timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def port_open(port: int) -> bool:
