@@ -113,8 +113,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # "filesystem" (files under VAULT_ROOT) is the embedded default.
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
 VAULT_ROOT = Path(env.str("VAULT_ROOT", default=str(DATA_DIR / "vault")))
-# A temporary file of a store (VAULT_ROOT/incoming) nobody has written to for this long was
-# left by a worker that died; beat's sweep removes it. A running store writes continuously.
+# What a store left untouched for this long (a temporary file in VAULT_ROOT/incoming, the
+# parts a Telegram upload posted) was left by a worker that died; beat's sweep removes it. A
+# running store keeps touching what it writes.
 STORAGE_LEFTOVER_SECONDS = env.int("STORAGE_LEFTOVER_SECONDS", default=3600)
 # Telegram session pool: how many distinct viewers one session serves at once, and how long a
 # viewer's slot lives without renewal (a dead process frees its slots after this).

@@ -1,4 +1,5 @@
-"""What the storage layer keeps in the database: tenants' storage channels and bot logins."""
+"""What the storage layer keeps in the database: tenants' storage channels, bot logins, and
+the messages uploads to Telegram have posted while they run."""
 
 from __future__ import annotations
 
@@ -39,3 +40,17 @@ class TelegramLogin(models.Model):
 
     def __str__(self) -> str:
         return f"bot {self.bot_id}"
+
+
+class TelegramUpload(models.Model):
+    """The messages an upload to Telegram has posted so far, kept while it runs.
+
+    The row goes when the upload hands its locator over. One whose worker died stays, stops
+    being touched, and beat's leftovers sweep deletes its messages (`telegram_journal`).
+    """
+
+    parts = models.JSONField(default=list, help_text='[{"chat": ..., "message": ..., ...}]')
+    touched_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"upload {self.pk} ({len(self.parts)} part(s) posted)"

@@ -21,8 +21,8 @@ def leases_sweep_task() -> int:
 
 @shared_task
 def leftovers_sweep_task() -> int:
-    """Remove temporary files of stores a crashed worker left in the vault."""
+    """Remove what stores a crashed worker interrupted left in storage."""
     removed = storage_backend().leftovers_sweep(idle_seconds=settings.STORAGE_LEFTOVER_SECONDS)
     if removed:
-        log.warning("removed %d temporary file(s) of interrupted stores", removed)
+        log.warning("removed %d leftover(s) of interrupted stores", removed)
     return removed

@@ -4,7 +4,9 @@ The one module that talks to Telegram (through Telethon). What it does:
 - `put` uploads in 512 KiB parts (the only part size that reaches the 2000 MiB cap) with a
   progress callback; a file above TELEGRAM_MAX_FILE_BYTES is split into several documents
   before upload, and the locator lists each one's chat, message and size. A failed upload
-  deletes the parts already sent: nothing half-stored stays behind.
+  deletes the parts already sent: nothing half-stored stays behind. What an upload has posted
+  is also kept in a journal while it runs (`telegram_journal`), so that the parts of an upload
+  whose process died are deleted by `leftovers_sweep`.
 - `open_range` maps a byte range onto `upload.getFile` requests that obey Telegram's alignment
   rules (`telegram_ranges`), asks for several 1 MiB chunks at once (read-ahead), at most
   TELEGRAM_REQUESTS_PER_DC at a time per session and data centre, and trims the answers to
@@ -30,7 +32,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telethon import errors
 from telethon.tl import functions, types
@@ -48,6 +50,9 @@ from .telegram_router import (
 )
 from .telegram_sessions import SessionSpec
 
+if TYPE_CHECKING:
+    from .telegram_journal import UploadJournal
+
 __all__ = ["ChannelProblem", "ChannelReport", "TelegramBackend", "TelegramUnavailable"]
 
 log = logging.getLogger(__name__)
@@ -57,6 +62,7 @@ UPLOAD_PART_KB = 512
 REQUEST_TIMEOUT_SECONDS = 60
 LOCATIONS_PER_SESSION = 4096  # cached file locations (one per stored part) per session
 REFERENCE_ERRORS = (errors.FileReferenceExpiredError, errors.FilerefUpgradeNeededError)
+JOURNAL_TOUCH_SECONDS = 60  # an upload making progress says so this often
 
 
 class PartReader(io.RawIOBase):
@@ -95,6 +101,7 @@ class TelegramBackend(StorageBackend):
         read_ahead: int = 4,
         carry_limit: int = 64,
         requests_per_dc: int = 6,
+        journal: UploadJournal | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.router = SessionRouter(
@@ -105,6 +112,7 @@ class TelegramBackend(StorageBackend):
         self.read_ahead = max(1, read_ahead)
         self.carried = CarriedChunks(limit=carry_limit)
         self.requests_per_dc = max(1, requests_per_dc)
+        self.journal = journal
         self.loop = LoopThread()
 
     # --- The storage contract ---
@@ -121,13 +129,31 @@ class TelegramBackend(StorageBackend):
         if size == 0:
             raise StorageError("an empty file cannot be stored on Telegram")
         chat = self.channel_of(tenant_id)
-        events: queue.SimpleQueue = queue.SimpleQueue()
+        events: queue.SimpleQueue = queue.SimpleQueue()  # run in this thread, not on the loop
+        journal = self.journal
+        upload = journal.begin() if journal else None
+        touched = time.monotonic()
 
-        def report(done: int) -> None:  # on the loop; the callback runs in this thread
+        def report(done: int) -> None:
+            nonlocal touched
             if progress is not None:
                 events.put(partial(progress, done, size))
+            if journal and time.monotonic() - touched > JOURNAL_TOUCH_SECONDS:
+                touched = time.monotonic()
+                events.put(partial(journal.touch, upload))
 
-        parts = self.loop.run(self._upload(Path(path), size, name, chat, report), events=events)
+        def posted(part: dict[str, int]) -> None:
+            if journal:
+                events.put(partial(journal.posted, upload, part))
+
+        parts = self.loop.run(
+            self._upload(Path(path), size, name, chat, report, posted), events=events
+        )
+        if journal and not journal.finish(upload):
+            self.loop.run(self._delete_parts(parts))
+            raise TelegramUnavailable(
+                "the upload made no progress for so long that the leftovers sweep removed it"
+            )
         return {"backend": self.name, "size": size, "parts": parts}
 
     async def open_range(
@@ -193,6 +219,20 @@ class TelegramBackend(StorageBackend):
     def size(self, locator: Locator) -> int:
         return sum(part["size"] for part in self._parts(locator))
 
+    def leftovers_sweep(self, *, idle_seconds: float) -> int:
+        """Delete the messages of uploads that stopped (their process died): how many."""
+        if self.journal is None:
+            return 0
+        deleted = 0
+        for parts in self.journal.abandoned(idle_seconds=idle_seconds):
+            try:
+                self.loop.run(self._delete_parts(parts))
+            except StorageError:
+                self.journal.keep(parts)  # _delete_parts logged which; the next sweep retries
+                continue
+            deleted += len(parts)
+        return deleted
+
     def delete(self, locator: Locator) -> None:
         self.loop.run(self._delete_parts(self._parts(locator)))
 
@@ -218,7 +258,13 @@ class TelegramBackend(StorageBackend):
     # --- Upload ---
 
     async def _upload(
-        self, path: Path, size: int, name: str, chat: int, report: Callable[[int], None]
+        self,
+        path: Path,
+        size: int,
+        name: str,
+        chat: int,
+        report: Callable[[int], None],
+        posted: Callable[[dict[str, int]], None],
     ) -> list[dict[str, int]]:
         pieces = split_sizes(size, self.max_file_bytes)
         stored: list[dict[str, int]] = []
@@ -237,6 +283,7 @@ class TelegramBackend(StorageBackend):
                         chat=chat,
                     )
                 )
+                posted(stored[-1])
         except BaseException:
             # A failed clean-up is logged with the message ids; the upload's error matters more.
             with contextlib.suppress(StorageError):

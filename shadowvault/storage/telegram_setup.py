@@ -13,6 +13,7 @@ from django.db import connection
 from .pool import SessionPool
 from .telegram import ChannelProblem, TelegramBackend
 from .telegram_client import telethon_client
+from .telegram_journal import UploadJournal
 from .telegram_sessions import login_save, saved_login, session_cipher, sessions_from_settings
 
 T = TypeVar("T")
@@ -87,6 +88,7 @@ def telegram_backend(*, check_channels: bool = True) -> TelegramBackend:
         read_ahead=settings.TELEGRAM_READ_AHEAD,
         carry_limit=settings.TELEGRAM_CARRY_CHUNKS,
         requests_per_dc=settings.TELEGRAM_REQUESTS_PER_DC,
+        journal=UploadJournal(),
     )
     if check_channels:
         backend.channels_check(configured_channels())
