@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import environ
 import pytest
 
@@ -18,6 +20,8 @@ SECRETS = ("SECRET_KEY", "ARIA2_RPC_SECRET", "FLOWER_PASSWORD")
 def env_file(devstack, tmp_path, monkeypatch):
     path = tmp_path / ".env"
     monkeypatch.setattr(devstack, "ENV_FILE", path)
+    # make run loads .env into its environment: ours must not keep what these tests load
+    monkeypatch.setattr(os, "environ", dict(os.environ))
     for key in (*SECRETS, *LOCAL_HTTP):
         monkeypatch.delenv(key, raising=False)
     return path
