@@ -125,8 +125,8 @@ def test_a_worker_killed_during_a_store_leaves_no_temporary_file(
     with processes.celery_worker(
         env=ingest_env, queues="default,fetch,media,upload", name="rescuer"
     ):
-        time.sleep(2 * 3 + 1)  # two leases (INGEST_LEASE_SECONDS=3) without a heartbeat
-        assert jobs_recover_task() == 1
+        # what beat runs every minute, once the job has been quiet for two leases (3 s each)
+        processes.wait_until(lambda: jobs_recover_task() == 1, timeout=20, what="a takeover")
         job = job_wait(job)
     assert job.state == IngestJob.State.READY, job.error
     assert MediaFile.objects.filter(title=title).count() == 1

@@ -61,7 +61,7 @@ def test_a_redis_restart_loses_nothing_and_stops_nothing(
         )
         answers.append(created.status_code)
 
-    media_server.throttle = clip.stat().st_size / 3  # about three seconds to download it
+    media_server.throttle = clip.stat().st_size / 2  # about two seconds to download it
     try:
         with (
             processes.celery_beat(env=ingest_env) as beat,
@@ -79,8 +79,8 @@ def test_a_redis_restart_loses_nothing_and_stops_nothing(
                 what="the download starting",
             )
 
-            # when Redis is down for four seconds, while the download ends
-            redis_restart(down=4, during=call_the_api)
+            # when Redis is down for three seconds, while the download ends
+            redis_restart(down=3, during=call_the_api)
 
             # then beat sends again (Redis came back empty), and both jobs end ready: the one
             # whose next step could not be queued, and the one created while Redis was down
