@@ -52,10 +52,13 @@ def job_fetch(job: IngestJob) -> list[IngestItem]:
                 fetch_with_aria2(job, download_dir, proxy, heartbeat)
             else:
                 fetch_with_ytdlp(job, download_dir, proxy, heartbeat)
-        except (Aria2Error, YtdlpError) as exc:
-            refused = proxy.refusals[0] if proxy.refusals else ""
-            if refused:
-                raise JobFailed(f"refused by the URL guard: {refused}") from exc
+        except (Aria2Error, YtdlpError, JobFailed) as exc:
+            # Whatever the fetcher made of it (a proxy error is "cannot reach"), a hop the guard
+            # refused is a refusal, and a refusal is never retried.
+            if proxy.refusals:
+                raise JobFailed(f"refused by the URL guard: {proxy.refusals[0]}") from exc
+            if isinstance(exc, JobFailed):
+                raise
             raise JobFailed(str(exc), permanent=exc.permanent) from exc
         if proxy.refusals:
             raise JobFailed(f"refused by the URL guard: {proxy.refusals[0]}")

@@ -5,6 +5,11 @@ progress (`JobHeartbeat`), which is also where they learn that a curator cancell
 that ends moves the job to the next state and releases the lease (`job_advance`); the next
 task is enqueued after commit. A worker that dies stops renewing: once the lease lapses, the
 redelivered message, or the stuck-job sweep, gives the step to another worker.
+
+A step that fails for a reason that may pass runs again later (`job_retry_wait`), and so does
+a step whose worker died (`job_take_over`); both count on the job (`retries`), so the budget
+(INGEST_RETRIES) holds across restarts and sweeps. A next step that cannot be queued (Redis is
+down) is not an error: the job waits in its state and the stuck-job sweep queues it later.
 """
 
 from __future__ import annotations
@@ -15,10 +20,14 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import redis
+from celery import Task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from .models import IngestJob
 
@@ -46,6 +55,20 @@ def work_dir(job_id: int) -> Path:
 
 def work_dir_remove(job_id: int) -> None:
     shutil.rmtree(work_dir(job_id), ignore_errors=True)
+
+
+def step_enqueue(task: Task, job_id: int) -> bool:
+    """Queue `task` for the job; False (logged) when the broker cannot be reached.
+
+    The job keeps its state meanwhile, so beat's stuck-job sweep queues the step once the
+    broker is back: a download that finished while Redis was down is kept, not failed.
+    """
+    try:
+        task.delay(job_id)
+    except (OperationalError, redis.RedisError, OSError) as exc:
+        log.warning("job %s: cannot queue %s yet (%s); the sweep will", job_id, task.name, exc)
+        return False
+    return True
 
 
 def job_claim(
@@ -129,16 +152,20 @@ def job_advance(job: IngestJob, *, to: str, next_task=None, error: str = "") -> 
         "progress": 0,
         "speed": 0,
         "eta": None,
+        "retries": 0,
         "updated_at": now,
     }
     if to in IngestJob.FINISHED or to == State.NEEDS_REVIEW:
         fields["finished_at"] = now if to in IngestJob.FINISHED else None
+    if to == State.READY:  # heartbeats are throttled: the last one may have been skipped
+        fields["progress"] = 100
+        fields["bytes_done"] = Coalesce(F("bytes_total"), F("bytes_done"))
     with transaction.atomic():
         moved = IngestJob.objects.filter(
             id=job.id, state=job.state, lease_owner=job.lease_owner
         ).update(**fields)
         if moved and next_task is not None:
-            transaction.on_commit(lambda: next_task.delay(job.id))
+            transaction.on_commit(lambda: step_enqueue(next_task, job.id))
     if moved:
         job.state = to
     return bool(moved)
@@ -170,11 +197,42 @@ def job_fail(job: IngestJob, reason: str) -> None:
     work_dir_remove(job.id)
 
 
-def job_note_error(job: IngestJob, reason: str) -> None:
-    """A transient error: say so on the job while it waits for its retry."""
-    IngestJob.objects.filter(id=job.id).update(
-        error=f"retrying: {reason}"[:4000], lease_owner="", lease_until=None
+def job_retry_wait(job: IngestJob, reason: str) -> int | None:
+    """A transient error in the running step: the seconds to wait before running it again,
+    or None when the job has had its INGEST_RETRIES and failed with `reason`.
+
+    The job stays leased to the step's task for the wait (a retry keeps its task id, so it
+    claims the job again), and the stuck-job sweep leaves it alone until then.
+    """
+    if job.retries >= settings.INGEST_RETRIES:
+        job_fail(job, f"{reason} (gave up after {job.retries + 1} tries)")
+        return None
+    wait = min(
+        settings.INGEST_RETRY_BACKOFF_SECONDS * 2**job.retries, settings.CELERY_TASK_MAX_COUNTDOWN
     )
+    now = timezone.now()
+    IngestJob.objects.filter(id=job.id, lease_owner=job.lease_owner).update(
+        retries=F("retries") + 1,
+        error=f"retrying in {wait} s: {reason}"[:4000],
+        lease_until=now + timedelta(seconds=wait + settings.INGEST_LEASE_SECONDS),
+        speed=0,
+        eta=None,
+        updated_at=now,
+    )
+    return wait
+
+
+def job_take_over(job: IngestJob) -> bool:
+    """The worker running the job's step stopped renewing its lease (it died, or its retry was
+    lost): count that as a retry. False when the budget is spent and the job failed."""
+    if job.retries >= settings.INGEST_RETRIES:
+        last = f" (last error: {job.error})" if job.error else ""
+        job_fail(job, f"the {job.state} step stopped {job.retries + 1} times{last}")
+        return False
+    IngestJob.objects.filter(id=job.id, lease_owner=job.lease_owner).update(
+        retries=F("retries") + 1, lease_owner="", lease_until=None
+    )
+    return True
 
 
 def job_cancel(job: IngestJob) -> bool:
@@ -201,6 +259,7 @@ def job_retry(job: IngestJob) -> bool:
     now = timezone.now()
     released = {
         "error": "",
+        "retries": 0,
         "progress": 0,
         "lease_owner": "",
         "lease_until": None,
@@ -216,12 +275,12 @@ def job_retry(job: IngestJob) -> bool:
                 job.items.filter(state=IngestItem.State.NEEDS_REVIEW).update(
                     state=IngestItem.State.FETCHED, error=""
                 )
-                transaction.on_commit(lambda: identify_job_task.delay(job.id))
+                transaction.on_commit(lambda: step_enqueue(identify_job_task, job.id))
             return bool(moved)
         moved = IngestJob.objects.filter(
             id=job.id, state__in=(State.FAILED, State.CANCELLED)
         ).update(state=State.QUEUED, bytes_done=0, bytes_total=None, aria2_gid="", **released)
         if moved:
             job.items.all().delete()
-            transaction.on_commit(lambda: fetch_job_task.delay(job.id))
+            transaction.on_commit(lambda: step_enqueue(fetch_job_task, job.id))
     return bool(moved)

@@ -51,6 +51,10 @@ class IngestJob(models.Model):
     eta = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Steps started.")
+    retries = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Transient failures of the current step so far (INGEST_RETRIES at most).",
+    )
     aria2_gid = models.CharField(max_length=32, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,7 +17,7 @@ from shadowvault.storage import StorageError, storage_backend
 
 from .clients.ffmpeg import MediaError, media_probe, media_scrub, output_container
 from .identify import clean_name, file_guess, match_catalog, match_target
-from .jobs import JobFailed, JobHeartbeat, work_dir
+from .jobs import JobFailed, JobHeartbeat, step_enqueue, work_dir
 from .models import IngestItem, IngestJob
 from .url_guard import url_check
 
@@ -84,7 +84,7 @@ def job_start(job: IngestJob) -> None:
     from .tasks import fetch_job_task
 
     job.save()
-    transaction.on_commit(lambda: fetch_job_task.delay(job.id))
+    transaction.on_commit(lambda: step_enqueue(fetch_job_task, job.id))
 
 
 def job_identify(job: IngestJob) -> list[str]:

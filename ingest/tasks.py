@@ -2,7 +2,8 @@
 
 Each task takes a job id, claims the job for its step (a job already taken by a live worker
 is left alone), runs the step from `fetch`/`services`, and hands the job to the next task.
-Permanent failures fail the job at once with the reason; transient ones retry with backoff.
+Permanent failures fail the job at once with the reason; transient ones retry with backoff
+until the job's retry budget (INGEST_RETRIES, counted on the job) is spent.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 from django.utils import timezone
 
-from library.tasks import retry_countdown
-
 from .fetch import job_fetch
 from .jobs import (
     JobCancelled,
@@ -26,7 +25,9 @@ from .jobs import (
     job_advance,
     job_claim,
     job_fail,
-    job_note_error,
+    job_retry_wait,
+    job_take_over,
+    step_enqueue,
     work_dir,
     work_dir_remove,
 )
@@ -35,7 +36,6 @@ from .services import job_identify, job_sanitise, job_store
 
 log = logging.getLogger(__name__)
 State = IngestJob.State
-MAX_RETRIES = 5
 
 
 def run_step(
@@ -56,17 +56,17 @@ def run_step(
     except JobCancelled:
         log.info("ingest job %s was cancelled during %s", job_id, running)
     except JobFailed as failure:
-        if failure.permanent or task.request.retries >= MAX_RETRIES:
+        if failure.permanent:
             job_fail(job, failure.reason)
-        else:
-            job_note_error(job, failure.reason)
-            raise task.retry(countdown=retry_countdown(task.request.retries)) from failure
+        elif (wait := job_retry_wait(job, failure.reason)) is not None:
+            raise task.retry(countdown=wait) from failure
     except Exception as exc:  # a bug must fail the job, not leave it stuck
         log.exception("ingest job %s: unexpected error in %s", job_id, running)
         job_fail(job, f"internal error in {running}: {exc!r}")
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+# The steps' retry budget is the job's (INGEST_RETRIES, counted by job_retry_wait), not Celery's.
+@shared_task(bind=True, max_retries=None)
 def fetch_job_task(self: Task, job_id: int) -> None:
     def step(job: IngestJob) -> None:
         job_fetch(job)
@@ -75,7 +75,7 @@ def fetch_job_task(self: Task, job_id: int) -> None:
     run_step(self, job_id, states=(State.QUEUED, State.FETCHING), running=State.FETCHING, step=step)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, max_retries=None)
 def identify_job_task(self: Task, job_id: int) -> None:
     def step(job: IngestJob) -> None:
         problems = job_identify(job)
@@ -87,7 +87,7 @@ def identify_job_task(self: Task, job_id: int) -> None:
     run_step(self, job_id, states=(State.IDENTIFYING,), running=State.IDENTIFYING, step=step)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, max_retries=None)
 def sanitise_job_task(self: Task, job_id: int) -> None:
     def step(job: IngestJob) -> None:
         job_sanitise(job)
@@ -96,7 +96,7 @@ def sanitise_job_task(self: Task, job_id: int) -> None:
     run_step(self, job_id, states=(State.SANITISING,), running=State.SANITISING, step=step)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, max_retries=None)
 def store_job_task(self: Task, job_id: int) -> None:
     def step(job: IngestJob) -> None:
         job_store(job)
@@ -117,15 +117,18 @@ STEP_TASKS = {
 
 @shared_task
 def jobs_recover_task() -> int:
-    """Re-enqueue jobs nobody works on: a lapsed lease (dead worker) or a lost message."""
+    """Re-enqueue jobs nobody works on: a lapsed lease (a dead worker, counted as a retry of its
+    step) or a lost or never-sent message (Redis was down)."""
     quiet_since = timezone.now() - timedelta(seconds=2 * settings.INGEST_LEASE_SECONDS)
     stuck = IngestJob.objects.filter(
         state__in=list(STEP_TASKS), updated_at__lt=quiet_since
     ).exclude(lease_until__gt=timezone.now())
     count = 0
-    for job_id, state in stuck.values_list("id", "state"):
-        STEP_TASKS[state].delay(job_id)
-        count += 1
+    for job in stuck.only("id", "state", "lease_owner", "retries", "error"):
+        if job.lease_owner and not job_take_over(job):
+            continue  # its retries are spent: failed
+        if step_enqueue(STEP_TASKS[job.state], job.id):
+            count += 1
     if count:
         log.warning("re-enqueued %d stuck ingest job(s)", count)
     return count

@@ -1,13 +1,16 @@
 """`make run`: the whole stack on the embedded defaults, in the foreground.
 
-Steps: write a local `.env` on first run, reuse the Redis that answers at REDIS_URL or start
-one, migrate, create the localhost tenant and a first admin, then start web, a Celery worker and
-beat, print where to go, and stop everything on Ctrl-C (or when any process dies).
+Steps: write a local `.env` on first run (or complete the one there: secrets and local-HTTP
+settings it lacks), reuse the Redis that answers at REDIS_URL or start one, migrate, create the
+localhost tenant and a first admin, then start web, a Celery worker and beat, print where to
+go, restart any process that dies (with a growing pause, logged), and stop everything on
+Ctrl-C.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -16,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,16 +27,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 ENV_FILE = ROOT / ".env"
-LOCAL_ENV = """\
+LOCAL_ENV_HEADER = """\
 # Written by `make run` for a single machine serving plain HTTP on localhost.
 # Every variable and its default: .env.example.
-SECRET_KEY={secret_key}
-SECURE_SSL_REDIRECT=false
-SESSION_COOKIE_SECURE=false
-CSRF_COOKIE_SECURE=false
-SECURE_HSTS_SECONDS=0
 """
+# What `make run` writes into .env when it is missing or empty there (and not set in the
+# environment): secrets it generates (name: bytes of randomness), then the settings for plain
+# HTTP on localhost (the defaults are production's: HTTPS redirects, secure cookies, HSTS).
+GENERATED_SECRETS = {"SECRET_KEY": 50, "ARIA2_RPC_SECRET": 18, "FLOWER_PASSWORD": 18}
+LOCAL_HTTP = {
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "SECURE_HSTS_SECONDS": "0",
+}
 QUEUES = "default,fetch,media,upload,readvault"
+# A process that exits is started again after a pause: 1 s, doubling while it keeps exiting
+# within RESTART_STEADY_SECONDS of its start, at most a minute.
+RESTART_FIRST_PAUSE = 1.0
+RESTART_LONGEST_PAUSE = 60.0
+RESTART_STEADY_SECONDS = 60.0
 
 
 def log(message: str) -> None:
@@ -53,16 +67,40 @@ def read_env_file(path: Path | None = None) -> dict[str, str]:
 
 def ensure_env_file() -> None:
     if not ENV_FILE.exists():
-        ENV_FILE.write_text(LOCAL_ENV.format(secret_key=secrets.token_urlsafe(50)))
+        ENV_FILE.write_text(LOCAL_ENV_HEADER)
         ENV_FILE.chmod(0o600)
-        log(f"wrote {ENV_FILE.name} with a new SECRET_KEY")
-    for secret in ("ARIA2_RPC_SECRET", "FLOWER_PASSWORD"):  # .env files from older versions
-        if secret not in read_env_file():
-            with ENV_FILE.open("a") as env:
-                env.write(f"{secret}={secrets.token_urlsafe(18)}\n")
-            log(f"added a {secret} to {ENV_FILE.name}")
+        log(f"wrote {ENV_FILE.name}")
+    added = env_file_complete()
+    if added:
+        log(f"added to {ENV_FILE.name}: {', '.join(added)}")
     for key, value in read_env_file().items():
         os.environ.setdefault(key, value)
+
+
+def env_file_complete() -> list[str]:
+    """Fill in what `.env` lacks: a generated secret where the file has none (or an empty one),
+    the local-HTTP settings where the file does not set them. What the file or the environment
+    sets is kept. Returns what was added, for the log (secrets by name only)."""
+    values = read_env_file()
+    wanted = [key for key in GENERATED_SECRETS if not values.get(key) and not os.environ.get(key)]
+    wanted += [key for key in LOCAL_HTTP if key not in values and key not in os.environ]
+    if not wanted:
+        return []
+    text = ENV_FILE.read_text()
+    added = []
+    for key in wanted:
+        if key in GENERATED_SECRETS:
+            line, said = f"{key}={secrets.token_urlsafe(GENERATED_SECRETS[key])}", f"{key} (new)"
+        else:
+            line, said = f"{key}={LOCAL_HTTP[key]}", f"{key}={LOCAL_HTTP[key]}"
+        # An empty assignment, as django-environ reads one, is replaced where it stands.
+        empty = re.compile(rf"^(?:export )?{key}=(?:''|\"\")?$", re.MULTILINE)
+        text, replaced = empty.subn(line, text, count=1)
+        if not replaced:
+            text += ("" if not text or text.endswith("\n") else "\n") + line + "\n"
+        added.append(said)
+    ENV_FILE.write_text(text)
+    return added
 
 
 def start_aria2(stack: Stack) -> None:
@@ -100,14 +138,29 @@ def redis_answers(host: str, port: int) -> bool:
         return False
 
 
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    process: subprocess.Popen
+    started_at: float
+    pause: float = RESTART_FIRST_PAUSE  # before the next restart, should it exit
+    restart_at: float | None = None  # set while it waits to be started again
+
+
 class Stack:
-    """Child processes with prefixed output; any one dying stops them all."""
+    """Child processes with prefixed output. One that exits is started again after a pause
+    that doubles while it keeps exiting (up to a minute), and is logged: the rest run on."""
 
     def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen]] = []
-        self.stopping = False
+        self.children: list[Child] = []
 
     def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        process = self._spawn(name, args)
+        self.children.append(Child(name, args, process, started_at=time.monotonic()))
+        return process
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         process = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -117,7 +170,6 @@ class Stack:
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
         )
         threading.Thread(target=self._relay, args=(name, process), daemon=True).start()
-        self.children.append((name, process))
         return process
 
     @staticmethod
@@ -128,27 +180,43 @@ class Stack:
         sys.stdout.flush()
 
     def stop(self) -> None:
-        self.stopping = True
-        for _name, process in reversed(self.children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+        for child in reversed(self.children):
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
-        for name, process in reversed(self.children):
+        for child in reversed(self.children):
             try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log(f"{name} did not stop in time; killing it")
-                process.kill()
+                log(f"{child.name} did not stop in time; killing it")
+                child.process.kill()
 
-    def wait_for_first_exit(self) -> tuple[str, int]:
+    def supervise(self) -> None:
+        """Keep the children running until Ctrl-C (or until `make` goes away)."""
         parent = os.getppid()
         while True:
             if os.getppid() != parent:  # `make` was killed: nobody would stop us otherwise
                 raise KeyboardInterrupt
-            for name, process in self.children:
-                if process.poll() is not None:
-                    return name, process.returncode
+            self.restart_exited()
             time.sleep(0.5)
+
+    def restart_exited(self) -> None:
+        """One round: note children that exited, start again those whose pause is over."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.restart_at is None:
+                code = child.process.poll()
+                if code is None:
+                    continue
+                if now - child.started_at > RESTART_STEADY_SECONDS:  # it had been running fine
+                    child.pause = RESTART_FIRST_PAUSE
+                log(f"{child.name} exited with status {code}; restarting it in {child.pause:g} s")
+                child.restart_at = now + child.pause
+                child.pause = min(child.pause * 2, RESTART_LONGEST_PAUSE)
+            elif now >= child.restart_at:
+                child.process = self._spawn(child.name, child.args)
+                child.started_at, child.restart_at = now, None
+                log(f"{child.name} restarted")
 
 
 def ensure_redis(stack: Stack) -> None:
@@ -205,7 +273,7 @@ def banner(gateway_url: str) -> str:
     password_file = ROOT / "data" / "admin-password.txt"
     login = f"admin / see {password_file}" if password_file.exists() else "your superuser"
     return f"""
-  ShadowVault is running (Ctrl-C stops everything)
+  ShadowVault is running (a process that dies is restarted; Ctrl-C stops everything)
     Web        {gateway_url}/
     API        {gateway_url}/api/titles/
     API docs   {gateway_url}/api/docs/
@@ -329,9 +397,7 @@ def main() -> None:
         wait_for_web(f"http://{bind}/healthz", web)
         wait_for_web(f"http://{gateway}/healthz", web)
         print(banner(gateway_url), flush=True)
-        name, code = stack.wait_for_first_exit()
-        log(f"{name} exited with status {code}; stopping the stack")
-        sys.exit(1)
+        stack.supervise()
     except KeyboardInterrupt:
         log("stopping")
     finally:

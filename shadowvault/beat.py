@@ -3,10 +3,15 @@
 Two beats started by mistake would otherwise send every periodic task twice. Each beat tries
 to take `CELERY_BEAT_LOCK_KEY` (SET NX with a TTL) on every tick; the holder renews it and
 dispatches, the other idles and takes over within one TTL if the holder dies.
+
+While Redis does not answer, no beat holds the lock (nor could it send anything, Redis being
+the broker): each keeps ticking every few seconds, and the first to reach Redis again takes
+the lock and dispatches what is due.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -17,6 +22,7 @@ from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler
 
 logger = logging.getLogger(__name__)
+REDIS_RETRY_SECONDS = 2.0
 
 # Renew only if the lock is still ours: a beat that stalled past the TTL must not extend a
 # lock another beat has taken since.
@@ -54,15 +60,25 @@ class BeatLock:
 class LockedDatabaseScheduler(DatabaseScheduler):
     def __init__(self, *args, **kwargs) -> None:
         self.lock = BeatLock(
-            redis.Redis.from_url(settings.REDIS_URL),
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=5),
             settings.CELERY_BEAT_LOCK_KEY,
             settings.CELERY_BEAT_LOCK_TIMEOUT,
         )
         self.holding = False
+        self.redis_down = False
         super().__init__(*args, **kwargs)
 
     def tick(self, *args, **kwargs) -> float:
-        holding = self.lock.acquire_or_renew()
+        try:
+            holding = self.lock.acquire_or_renew()
+        except redis.RedisError as exc:
+            if self.holding or not self.redis_down:
+                logger.warning("beat: Redis does not answer (%s); waiting for it", exc)
+            self.holding, self.redis_down = False, True
+            return REDIS_RETRY_SECONDS
+        if self.redis_down:
+            logger.info("beat: Redis answers again")
+            self.redis_down = False
         if holding != self.holding:
             logger.info("beat lock %s", "acquired" if holding else "held by another beat")
             self.holding = holding
@@ -73,5 +89,6 @@ class LockedDatabaseScheduler(DatabaseScheduler):
 
     def close(self) -> None:
         if self.holding:
-            self.lock.release()
+            with contextlib.suppress(redis.RedisError):
+                self.lock.release()
         super().close()

@@ -116,6 +116,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # "filesystem" (files under VAULT_ROOT) is the embedded default.
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
 VAULT_ROOT = Path(env.str("VAULT_ROOT", default=str(DATA_DIR / "vault")))
+# What a store left untouched for this long (a temporary file in VAULT_ROOT/incoming, the
+# parts a Telegram upload posted) was left by a worker that died; beat's sweep removes it. A
+# running store keeps touching what it writes.
+STORAGE_LEFTOVER_SECONDS = env.int("STORAGE_LEFTOVER_SECONDS", default=3600)
 # Telegram session pool: how many distinct viewers one session serves at once, and how long a
 # viewer's slot lives without renewal (a dead process frees its slots after this).
 TELEGRAM_USERS_PER_SESSION = env.int("TELEGRAM_USERS_PER_SESSION", default=15)
@@ -184,6 +188,12 @@ INGEST_STALL_SECONDS = env.int("INGEST_STALL_SECONDS", default=600)
 INGEST_MAX_HEIGHT = env.int("INGEST_MAX_HEIGHT", default=1080)
 # A running step renews its lease this often-ish; a worker that dies frees the job after it.
 INGEST_LEASE_SECONDS = env.int("INGEST_LEASE_SECONDS", default=90)
+# A step that fails for a reason that may pass (an HTTP 503, a dead worker) runs again this
+# many times, after INGEST_RETRY_BACKOFF_SECONDS, doubling each time (capped at
+# CELERY_TASK_MAX_COUNTDOWN); then its job fails with the last error. Kept on the job, so no
+# restart or sweep resets it. Refusals (a 404, the URL guard) are never retried.
+INGEST_RETRIES = env.int("INGEST_RETRIES", default=5)
+INGEST_RETRY_BACKOFF_SECONDS = env.int("INGEST_RETRY_BACKOFF_SECONDS", default=30)
 # Where jobs download and remux (a directory per job, removed whatever happens).
 INGEST_WORK_ROOT = Path(
     env.str("INGEST_WORK_ROOT", default=str(Path(tempfile.gettempdir()) / "shadowvault-ingest"))
@@ -203,6 +213,13 @@ FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", default="")
 # --- Redis and cache ---
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": env.cache("CACHE_URL", default="rediscache://127.0.0.1:6379/1")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Fails open: while Redis is down the cache is empty (throttles let requests through),
+    # never a 500; a Redis that stops answering costs a request one second at most.
+    CACHES["default"]["BACKEND"] = "shadowvault.cache.FailOpenRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
 
 # --- Auth and security ---
 LOGIN_URL = "login"

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from urllib.parse import urlparse
 
 import pytest
@@ -22,6 +25,28 @@ def redis_url() -> Iterator[str]:
     url = urlparse(django_settings.REDIS_URL)
     with processes.redis_server(url.port) as started:
         yield started
+
+
+@pytest.fixture(scope="session")
+def redis_restart(redis_url: str) -> Iterator[Callable[..., None]]:
+    """`redis_restart(down=3, during=fn)`: stop the private redis-server, leave it down for
+    `down` seconds (calling `during()` meanwhile), then start it again on the same port, empty
+    (the harsher case: what was queued in Redis is gone). It stays up for the session."""
+    port = urlparse(redis_url).port
+    running = [ExitStack()]
+
+    def restart(*, down: float, during: Callable[[], None] = lambda: None) -> None:
+        with contextlib.suppress(redis.ConnectionError):  # it may answer by hanging up
+            redis.Redis.from_url(redis_url).shutdown(nosave=True)
+        running[0].close()  # the replacement an earlier restart started, if any
+        back_at = time.monotonic() + down
+        during()
+        time.sleep(max(0.0, back_at - time.monotonic()))  # the outage itself
+        running[0] = ExitStack()
+        running[0].enter_context(processes.redis_server(port))
+
+    yield restart
+    running[0].close()
 
 
 @pytest.fixture

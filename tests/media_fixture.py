@@ -19,6 +19,7 @@ class MediaServer:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.redirects: dict[str, str] = {}
+        self.statuses: dict[str, int] = {}  # path -> the error status it always answers
         self.pages: dict[str, str] = {}
         self.throttle: float | None = None  # bytes per second, when set
         self.requests: list[str] = []
@@ -48,6 +49,9 @@ class MediaServer:
     def answer(self, handler: BaseHTTPRequestHandler, *, body: bool) -> None:
         path = handler.path.split("?")[0]
         self.requests.append(path)
+        if path in self.statuses:
+            handler.send_error(self.statuses[path])
+            return
         if path in self.redirects:
             handler.send_response(302)
             handler.send_header("Location", self.redirects[path])

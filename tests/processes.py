@@ -86,37 +86,42 @@ def redis_server(port: int) -> Iterator[str]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def celery_process(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    """`celery -A shadowvault <args>` with the test settings and `env` on top of ours."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "shadowvault", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env},
+    )
+
+
 @contextmanager
-def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[subprocess.Popen]:
-    """Start a real `celery worker` process with `env` on top of ours; wait until it answers."""
+def celery_worker(
+    *, env: dict[str, str], queues: str, name: str, pool: str = "solo"
+) -> Iterator[subprocess.Popen]:
+    """Start a real `celery worker` process with `env` on top of ours; wait until it answers.
+
+    `pool="prefork"` runs tasks in child processes (two), as `make run` and production do."""
     from shadowvault.celery import app
 
-    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env}
     logfile = Path(tempfile.mkdtemp(prefix="sv-worker-")) / "worker.log"
     hostname = f"{name}-{os.getpid()}@localhost"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "shadowvault",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queues,
-            "--hostname",
-            hostname,
-            "--loglevel",
-            "INFO",
-            "--logfile",
-            str(logfile),
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=PROJECT_ROOT,
-        env=full_env,
+    process = celery_process(
+        "worker",
+        "--pool",
+        pool,
+        *(["--concurrency", "2"] if pool == "prefork" else []),
+        "--queues",
+        queues,
+        "--hostname",
+        hostname,
+        "--loglevel",
+        "INFO",
+        "--logfile",
+        str(logfile),
+        "--without-gossip",
+        "--without-mingle",
+        env=env,
     )
     control = app.connection_for_write(env["REDIS_URL"])
 
@@ -128,10 +133,34 @@ def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[su
 
     try:
         wait_until(answers, timeout=60, what="celery worker answering ping")
+        process.logfile = logfile
         yield process
     finally:
         control.release()
         stop(process, timeout=20)
+
+
+@contextmanager
+def celery_beat(*, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """Start a real `celery beat` (the project's locked database scheduler) with `env`; its
+    log file is `process.logfile`. It is not waited for: it sends once it holds its lock."""
+    workdir = Path(tempfile.mkdtemp(prefix="sv-beat-"))
+    process = celery_process(
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--logfile",
+        str(workdir / "beat.log"),
+        "--pidfile",
+        str(workdir / "beat.pid"),
+        env=env,
+    )
+    process.logfile = workdir / "beat.log"
+    try:
+        yield process
+    finally:
+        stop(process, timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def port_open(port: int) -> bool:

@@ -67,3 +67,8 @@ class StorageBackend(ABC):
     @abstractmethod
     def delete(self, locator: Locator) -> None:
         """Remove the stored file; deleting what is already gone is not an error."""
+
+    def leftovers_sweep(self, *, idle_seconds: float) -> int:
+        """Remove what `put`s that died midway left behind, untouched for `idle_seconds`
+        (a put in progress keeps touching what it writes); how many were removed."""
+        return 0

@@ -5,6 +5,8 @@
 - The path comes from the content hash alone (checked as 64 hex digits), never from a name or
   anything else a user supplied.
 - An identical file is stored once: the second `put` finds it and keeps the one copy.
+- A put killed midway leaves its temporary file in `incoming/`; `leftovers_sweep` (beat)
+  removes those no put has written to for a while.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import mmap
 import os
 import re
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -186,3 +189,15 @@ class FilesystemBackend(StorageBackend):
 
     def delete(self, locator: Locator) -> None:
         self.path_of(locator).unlink(missing_ok=True)
+
+    def leftovers_sweep(self, *, idle_seconds: float) -> int:
+        idle_since = time.time() - idle_seconds
+        removed = 0
+        for temp in self.incoming.glob("put-*"):
+            try:
+                if temp.stat().st_mtime < idle_since:
+                    temp.unlink()
+                    removed += 1
+            except FileNotFoundError:  # its put just finished (renamed) or failed (removed)
+                continue
+        return removed

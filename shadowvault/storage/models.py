@@ -1,5 +1,6 @@
-"""What the storage layer keeps in the database: tenants' storage channels, bot logins and the
-access hash each Telegram session found for each channel."""
+"""What the storage layer keeps in the database: tenants' storage channels, bot logins, the
+access hash each Telegram session found for each channel, and the messages uploads to Telegram
+have posted while they run."""
 
 from __future__ import annotations
 
@@ -89,3 +90,17 @@ class ChannelAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} in {self.chat_id}"
+
+
+class TelegramUpload(models.Model):
+    """The messages an upload to Telegram has posted so far, kept while it runs.
+
+    The row goes when the upload hands its locator over. One whose worker died stays, stops
+    being touched, and beat's leftovers sweep deletes its messages (`telegram.journal`).
+    """
+
+    parts = models.JSONField(default=list, help_text='[{"chat": ..., "message": ..., ...}]')
+    touched_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"upload {self.pk} ({len(self.parts)} part(s) posted)"

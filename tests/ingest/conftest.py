@@ -109,6 +109,8 @@ def ingest_env(
         "INGEST_WORK_ROOT": str(tmp_path_factory.mktemp("work")),
         "INGEST_LEASE_SECONDS": "3",
         "INGEST_STALL_SECONDS": "8",
+        "INGEST_RETRIES": "2",
+        "INGEST_RETRY_BACKOFF_SECONDS": "1",
         "VAULT_ROOT": str(tmp_path_factory.mktemp("vault")),
         "STORAGE_BACKEND": "filesystem",
         "TMDB_API_BASE_URL": tmdb_server.base_url,
@@ -133,6 +135,8 @@ def ingest_settings(settings, ingest_env, tmdb_settings) -> None:
     settings.INGEST_ALLOW_HOSTS = [ingest_env["INGEST_ALLOW_HOSTS"]]
     settings.INGEST_WORK_ROOT = Path(ingest_env["INGEST_WORK_ROOT"])
     settings.INGEST_LEASE_SECONDS = 3
+    settings.INGEST_RETRIES = 2
+    settings.INGEST_RETRY_BACKOFF_SECONDS = 1
     settings.VAULT_ROOT = Path(ingest_env["VAULT_ROOT"])
     settings.STORAGE_BACKEND = "filesystem"
 

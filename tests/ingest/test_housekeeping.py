@@ -72,3 +72,30 @@ def test_the_sweep_removes_work_directories_of_finished_or_missing_jobs(
     assert work_dir(running.id).exists()
     assert not work_dir(done.id).exists()
     assert not work_dir(999999).exists()
+
+
+def test_a_step_whose_worker_keeps_dying_fails_once_its_retries_are_spent(
+    tenant, settings, redis_client
+) -> None:
+    settings.INGEST_LEASE_SECONDS = 10
+    settings.INGEST_RETRIES = 2
+    lapsed = {
+        "state": "sanitising",
+        "lease_owner": "a-dead-worker",
+        "lease_until": timezone.now() - timedelta(minutes=4),
+    }
+    once = IngestJob.objects.create(tenant=tenant, url="http://93.184.216.34/a", **lapsed)
+    spent = IngestJob.objects.create(
+        tenant=tenant, url="http://93.184.216.34/b", retries=2, error="ffmpeg crashed", **lapsed
+    )
+    IngestJob.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+
+    assert jobs_recover_task() == 1
+
+    once.refresh_from_db()
+    spent.refresh_from_db()
+    assert queued_job_ids(redis_client, "media") == [once.id]
+    assert once.retries == 1  # counted on the job: the next sweep will not start from zero
+    assert once.lease_owner == ""
+    assert spent.state == IngestJob.State.FAILED
+    assert spent.error == "the sanitising step stopped 3 times (last error: ffmpeg crashed)"

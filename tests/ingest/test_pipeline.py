@@ -59,6 +59,8 @@ def test_a_direct_link_ends_stored_scrubbed_and_linked(
 
     assert job.state == State.READY, job.error
     assert job.finished_at is not None
+    assert job.progress == 100  # a finished job reads 100 %, all of its bytes done
+    assert job.bytes_done == job.bytes_total > 0
     media_file = IngestItem.objects.get(job=job).media_file
     assert media_file.title == title
     assert media_file.state == MediaFile.State.READY
@@ -136,6 +138,35 @@ def test_a_redirect_to_an_inner_address_is_refused(
     assert job.state == State.FAILED
     assert "refused by the URL guard" in job.error
     assert "127.0.0.1" in job.error
+
+
+def test_a_refusal_on_an_https_hop_fails_at_once(
+    ingest_worker, ingest_settings, media_server, tenant
+) -> None:
+    # the guard refuses the tunnel, which the HTTP client reports as "cannot connect"
+    media_server.redirects["/tunnel.mp4"] = "https://127.0.0.1:9/secret.mp4"
+    job = job_create(tenant=tenant, url=f"{media_server.base_url}/tunnel.mp4")
+
+    job = job_wait(job)
+
+    assert job.state == State.FAILED
+    assert "refused by the URL guard" in job.error
+    assert job.attempts == 1  # a refusal is never retried
+
+
+def test_a_server_that_keeps_failing_ends_the_job_after_its_retries(
+    ingest_worker, ingest_settings, media_server, tenant
+) -> None:
+    media_server.statuses["/busy.mp4"] = 503
+    job = job_create(tenant=tenant, url=f"{media_server.base_url}/busy.mp4")
+
+    job = job_wait(job, timeout=60)
+
+    assert job.state == State.FAILED
+    assert "answered HTTP 503" in job.error  # the last error
+    assert "gave up after 3 tries" in job.error
+    assert job.attempts == 3  # the first try and INGEST_RETRIES=2 more, 1 s then 2 s apart
+    assert media_server.requests.count("/busy.mp4") == 3
 
 
 def test_a_missing_file_fails_with_the_servers_answer(

@@ -5,6 +5,8 @@ The storage contract over Telegram, through Telethon (with `router`, `finder`, `
   with a progress callback that only goes up; a file above TELEGRAM_MAX_FILE_BYTES is split
   into several documents before upload, and the locator lists each one's chat, message and
   size. A failed upload deletes the documents already sent: nothing half-stored stays behind.
+  What an upload has posted is also kept in a journal while it runs (`journal`), so that the
+  documents of an upload whose process died are deleted by `leftovers_sweep`.
 - `open_range` maps a byte range onto `upload.getFile` requests that obey Telegram's alignment
   rules (`ranges`), asks for several 1 MiB chunks at once (read-ahead), at most
   TELEGRAM_REQUESTS_PER_DC at a time per session and data centre (upload parts included), and
@@ -29,7 +31,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telethon import errors
 from telethon.tl import functions, types
@@ -49,11 +51,15 @@ from .router import (
 from .sessions import SessionSpec
 from .upload import parts_upload
 
+if TYPE_CHECKING:
+    from .journal import UploadJournal
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LOCATIONS_PER_SESSION = 4096  # cached file locations (one per stored part) per session
 REFERENCE_ERRORS = (errors.FileReferenceExpiredError, errors.FilerefUpgradeNeededError)
+JOURNAL_TOUCH_SECONDS = 60  # an upload making progress says so this often
 
 
 def split_sizes(total: int, limit: int) -> list[tuple[int, int]]:
@@ -77,6 +83,7 @@ class TelegramBackend(StorageBackend):
         carry_limit: int = 64,
         requests_per_dc: int = 6,
         upload_parts_in_flight: int = 6,
+        journal: UploadJournal | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.router = SessionRouter(
@@ -88,6 +95,7 @@ class TelegramBackend(StorageBackend):
         self.carried = CarriedChunks(limit=carry_limit)
         self.requests_per_dc = max(1, requests_per_dc)
         self.upload_parts_in_flight = max(1, upload_parts_in_flight)
+        self.journal = journal
         self.loop = LoopThread()
 
     # --- The storage contract ---
@@ -104,13 +112,31 @@ class TelegramBackend(StorageBackend):
         if size == 0:
             raise StorageError("an empty file cannot be stored on Telegram")
         chat = self.channel_of(tenant_id)
-        events: queue.SimpleQueue = queue.SimpleQueue()
+        events: queue.SimpleQueue = queue.SimpleQueue()  # run in this thread, not on the loop
+        journal = self.journal
+        upload = journal.begin() if journal else None
+        touched = time.monotonic()
 
-        def report(done: int) -> None:  # on the loop; the callback runs in this thread
+        def report(done: int) -> None:
+            nonlocal touched
             if progress is not None:
                 events.put(partial(progress, done, size))
+            if journal and time.monotonic() - touched > JOURNAL_TOUCH_SECONDS:
+                touched = time.monotonic()
+                events.put(partial(journal.touch, upload))
 
-        parts = self.loop.run(self._upload(Path(path), size, name, chat, report), events=events)
+        def posted(part: dict[str, int]) -> None:
+            if journal:
+                events.put(partial(journal.posted, upload, part))
+
+        parts = self.loop.run(
+            self._upload(Path(path), size, name, chat, report, posted), events=events
+        )
+        if journal and not journal.finish(upload):
+            self.loop.run(self._delete_parts(parts))
+            raise TelegramUnavailable(
+                "the upload made no progress for so long that the leftovers sweep removed it"
+            )
         return {"backend": self.name, "size": size, "parts": parts}
 
     async def open_range(
@@ -176,6 +202,20 @@ class TelegramBackend(StorageBackend):
     def size(self, locator: Locator) -> int:
         return sum(part["size"] for part in self._parts(locator))
 
+    def leftovers_sweep(self, *, idle_seconds: float) -> int:
+        """Delete the messages of uploads that stopped (their process died): how many."""
+        if self.journal is None:
+            return 0
+        deleted = 0
+        for parts in self.journal.abandoned(idle_seconds=idle_seconds):
+            try:
+                self.loop.run(self._delete_parts(parts))
+            except StorageError:
+                self.journal.keep(parts)  # _delete_parts logged which; the next sweep retries
+                continue
+            deleted += len(parts)
+        return deleted
+
     def delete(self, locator: Locator) -> None:
         self.loop.run(self._delete_parts(self._parts(locator)))
 
@@ -204,7 +244,13 @@ class TelegramBackend(StorageBackend):
     # --- Upload ---
 
     async def _upload(
-        self, path: Path, size: int, name: str, chat: int, report: Callable[[int], None]
+        self,
+        path: Path,
+        size: int,
+        name: str,
+        chat: int,
+        report: Callable[[int], None],
+        posted: Callable[[dict[str, int]], None],
     ) -> list[dict[str, int]]:
         pieces = split_sizes(size, self.max_file_bytes)
         stored: list[dict[str, int]] = []
@@ -227,6 +273,7 @@ class TelegramBackend(StorageBackend):
                         chat=chat,
                     )
                 )
+                posted(stored[-1])
         except BaseException:
             # A failed clean-up is logged with the message ids; the upload's error matters more.
             with contextlib.suppress(StorageError):

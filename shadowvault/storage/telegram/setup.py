@@ -9,6 +9,7 @@ from ..pool import SessionPool
 from .backend import ChannelProblem, TelegramBackend
 from .book import SessionBook
 from .client import telethon_client
+from .journal import UploadJournal
 from .sessions import session_cipher, sessions_from_settings
 
 
@@ -69,6 +70,7 @@ def telegram_backend(*, check_channels: bool = True) -> TelegramBackend:
         carry_limit=settings.TELEGRAM_CARRY_CHUNKS,
         requests_per_dc=settings.TELEGRAM_REQUESTS_PER_DC,
         upload_parts_in_flight=settings.TELEGRAM_UPLOAD_PARTS_IN_FLIGHT,
+        journal=UploadJournal(),
     )
     if check_channels:
         backend.channels_check(configured_channels())
