@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from types import ModuleType
 from urllib.parse import urlparse
 
 import pytest
@@ -141,3 +144,15 @@ def admin_as() -> Callable[..., Client]:
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def devstack() -> ModuleType:
+    """scripts/devstack.py, the module `make run` runs: a script, not a package."""
+    spec = importlib.util.spec_from_file_location(
+        "devstack", processes.PROJECT_ROOT / "scripts/devstack.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["devstack"] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

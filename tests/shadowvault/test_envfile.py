@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 
@@ -13,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shadowvault.envfile import env_file_values, env_text_values
-from tests.processes import PROJECT_ROOT
 
 PEM = (
     "-----BEGIN RSA PUBLIC KEY-----\n"
@@ -30,40 +28,32 @@ PEM_FORMS = {
 }
 
 
-def devstack():
-    """scripts/devstack.py, the module `make run` runs."""
-    spec = importlib.util.spec_from_file_location("devstack", PROJECT_ROOT / "scripts/devstack.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def as_settings_read_it(value: str) -> str:
     """What `env.str(..., multiline=True)` makes of a value (TELEGRAM_SERVER_PUBLIC_KEY)."""
     return re.sub(r"(\\r)?\\n", "\n", value)
 
 
 @pytest.mark.parametrize("form", PEM_FORMS)
-def test_every_pem_form_gives_the_same_key(form, tmp_path) -> None:
+def test_every_pem_form_gives_the_same_key(form, tmp_path, devstack) -> None:
     path = tmp_path / ".env"
     path.write_text(f"# a comment\nTELEGRAM_API_ID=5\n{PEM_FORMS[form]}\nDEBUG=false\n")
 
     values = env_file_values(path)
-    from_devstack = devstack().read_env_file(path)
+    from_devstack = devstack.read_env_file(path)
 
     assert as_settings_read_it(values["TELEGRAM_SERVER_PUBLIC_KEY"]) == PEM
     assert (values["TELEGRAM_API_ID"], values["DEBUG"]) == ("5", "false")
     assert from_devstack == values
 
 
-def test_a_quote_never_closed_is_an_error_naming_the_line(tmp_path) -> None:
+def test_a_quote_never_closed_is_an_error_naming_the_line(tmp_path, devstack) -> None:
     path = tmp_path / ".env"
     path.write_text('A=1\nTELEGRAM_SERVER_PUBLIC_KEY="-----BEGIN\nabc\n')
 
     with pytest.raises(ImproperlyConfigured, match=r"line 2: the value of TELEGRAM_SERVER_"):
         env_file_values(path)
     with pytest.raises(SystemExit, match="line 2"):  # make run stops with the same words
-        devstack().read_env_file(path)
+        devstack.read_env_file(path)
 
 
 def test_no_file_is_no_values(tmp_path) -> None:

@@ -15,7 +15,6 @@ from django.db import connection
 
 from shadowvault.storage.telegram.client import key_fingerprint
 from tests.processes import PROJECT_ROOT, free_port
-from tests.shadowvault.test_envfile import devstack
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +101,11 @@ def test_a_pem_over_several_lines_in_env_is_the_key_the_sessions_trust(
 
 
 def test_a_pem_on_one_line_passed_on_by_make_runs_reader_is_the_same_key(
-    check_env, tmp_path, server_key
+    check_env, tmp_path, server_key, devstack
 ) -> None:
     # openssl's form, "BEGIN PUBLIC KEY", written with \n between its lines
     pem = openssl_pem(server_key).strip().replace("\n", "\\n")
-    values = devstack().read_env_file(env_file(tmp_path, f"TELEGRAM_SERVER_PUBLIC_KEY={pem}"))
+    values = devstack.read_env_file(env_file(tmp_path, f"TELEGRAM_SERVER_PUBLIC_KEY={pem}"))
     env = {**check_env, **values, "ENV_FILE": os.devnull}  # as make run starts its children
 
     line = first_line_with(env, "key fingerprint")
