@@ -9,6 +9,8 @@ is also kept off the network: every non-loopback request goes to a closed proxy.
     browser.open(url)                          # load a page and wait for it
     browser.run("return document.title")       # a script's result (arguments[0], ...)
     browser.wait_for("document.querySelector('video').currentTime > 1", what="playing")
+    browser.click("a.next"); browser.fill("#id_username", "viewer")
+    browser.stays("!offer.hidden", seconds=1.5)  # what must not change meanwhile
     browser.screenshot("playing")              # artifacts/playing-<browser>.png
 """
 
@@ -85,6 +87,18 @@ class Browser:
                     f"{self.name}: {what or condition} did not happen within {timeout:g}s"
                     f" (last: {last}; page: {self._safe_url()})"
                 )
+            time.sleep(0.1)
+
+    def stays(self, condition: str, *args: Any, seconds: float, what: str = "") -> None:
+        """Check that the expression `condition` holds throughout the next `seconds`.
+
+        For what must not happen (a cancelled countdown playing on): fails as soon as it stops
+        holding, or if the page is replaced.
+        """
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not self.run(f"return !!({condition})", *args):
+                raise AssertionError(f"{self.name}: {what or condition} stopped holding")
             time.sleep(0.1)
 
     def click(self, selector: str) -> None:
