@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from library.models import Membership
 from tests.factories import EpisodeFactory, MediaFileFactory, TitleFactory, UserFactory
+from watching.services import progress_save
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +230,30 @@ def test_the_schema_describes_progress(client, tenant) -> None:
     assert "/api/progress/continue/" in paths
     body = response.json()["components"]["schemas"]["ProgressUpdate"]
     assert set(body["required"]) == {"position", "duration"}
+
+
+def test_the_continue_row_costs_the_same_for_2_and_12_titles(api_as, viewer, tenant) -> None:
+    def seed(count: int) -> None:
+        for _ in range(count):
+            episode = EpisodeFactory(season__title__tenant=tenant, number=1)
+            done = MediaFileFactory(title=episode.season.title, episode=episode, duration=100.0)
+            following = EpisodeFactory(season=episode.season, number=2)
+            MediaFileFactory(title=episode.season.title, episode=following, duration=100.0)
+            progress_save(user=viewer, media_file=done, position=100, duration=100)
+            film = MediaFileFactory(title=TitleFactory(tenant=tenant), duration=100.0)
+            progress_save(user=viewer, media_file=film, position=50, duration=100)
+            film.delete()  # its row falls back on another file: none left, so no card
+
+    def queries() -> int:
+        client = api_as(type(viewer).objects.get(pk=viewer.pk))
+        with CaptureQueriesContext(connection) as captured:
+            row = client.get("/api/progress/continue/").json()
+        return len(captured), len(row)
+
+    seed(2)
+    few = queries()
+    seed(10)
+    many = queries()
+
+    assert (few[1], many[1]) == (2, 12)
+    assert few[0] == many[0]
