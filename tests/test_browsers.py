@@ -68,3 +68,18 @@ def test_a_missing_browser_says_how_to_install_it(monkeypatch) -> None:
         browsers.start("firefox")
     with pytest.raises(browsers.BrowserMissing, match="make bootstrap"):
         browsers.start("chromium")
+
+
+def test_a_browser_that_died_is_started_anew(site) -> None:
+    pool = browsers.BrowserPool()
+    try:
+        first = pool.fresh("chromium")
+        first.driver.quit()  # as a crash would leave it
+
+        second = pool.fresh("chromium")
+        second.open(f"{site.base_url}/other")
+
+        assert second is not first
+        assert second.run("return document.title") == "other"
+    finally:
+        pool.close()
