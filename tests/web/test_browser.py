@@ -230,7 +230,7 @@ def test_the_next_episode_is_offered_at_the_end_and_plays(
     browser.stays(
         f"{offer}.hidden && {countdown} === arguments[0] && {on_the_pilot}",
         left,
-        seconds=1.5,
+        seconds=1.2,  # the countdown ticks every second
         what="the cancelled offer staying cancelled",
     )
 
