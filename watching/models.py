@@ -14,6 +14,11 @@ WATCHED_FRACTION = 0.9
 RESUME_MIN_SECONDS = 5.0
 
 
+def is_finished(position: float, duration: float) -> bool:
+    """Past the watched mark (the same sum as the continue-watching query's)."""
+    return duration > 0 and position >= duration * WATCHED_FRACTION
+
+
 class WatchProgress(models.Model):
     """A viewer's position in a film (episode empty) or in one episode of a series.
 
@@ -66,7 +71,7 @@ class WatchProgress(models.Model):
     @property
     def finished(self) -> bool:
         """This pass got past the watched mark (a new pass starts from the beginning)."""
-        return self.fraction >= WATCHED_FRACTION
+        return is_finished(self.position, self.duration)
 
     @property
     def resumable(self) -> bool:

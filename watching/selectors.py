@@ -66,14 +66,11 @@ class ContinueItem:
     """A card of the continue-watching row: what to play, and from where."""
 
     title: Title
+    episode: Episode | None
     media_file: MediaFile
     position: float  # where the player starts
     fraction: float  # how much of it is behind the viewer
     next_up: bool  # the episode after a finished one
-
-    @property
-    def episode(self) -> Episode | None:
-        return self.media_file.episode
 
 
 def continue_watching(
@@ -102,13 +99,23 @@ def continue_watching(
     items = []
     for progress in candidates:
         if progress.finished:
-            media_file, position, fraction = next_files.get(progress.episode_id), 0.0, 0.0
-        else:
-            media_file = _still_ready(progress.media_file) or fallback.get(_key(progress))
-            position, fraction = progress.position, progress.fraction
+            media_file = next_files.get(progress.episode_id)
+            if media_file is not None:
+                items.append(
+                    ContinueItem(progress.title, media_file.episode, media_file, 0.0, 0.0, True)
+                )
+            continue
+        media_file = _still_ready(progress.media_file) or fallback.get(_key(progress))
         if media_file is not None:
             items.append(
-                ContinueItem(progress.title, media_file, position, fraction, progress.finished)
+                ContinueItem(
+                    progress.title,
+                    progress.episode,
+                    media_file,
+                    progress.position,
+                    progress.fraction,
+                    False,
+                )
             )
     return items[:limit]
 

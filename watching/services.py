@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from library.models import MediaFile
 
-from .models import WATCHED_FRACTION, WatchProgress
+from .models import WatchProgress, is_finished
 
 
 def progress_save(
@@ -35,7 +35,7 @@ def progress_save(
     position = min(position, duration)
     key = {"user": user, "title_id": media_file.title_id, "episode_id": media_file.episode_id}
     fields = {"media_file": media_file, "position": position, "duration": duration}
-    finished = position >= WATCHED_FRACTION * duration
+    finished = is_finished(position, duration)
     for _ in range(2):
         with transaction.atomic():
             marked = {"watched_at": Coalesce("watched_at", Value(now))} if finished else {}

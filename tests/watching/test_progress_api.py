@@ -232,28 +232,34 @@ def test_the_schema_describes_progress(client, tenant) -> None:
     assert set(body["required"]) == {"position", "duration"}
 
 
-def test_the_continue_row_costs_the_same_for_2_and_12_titles(api_as, viewer, tenant) -> None:
+def test_the_continue_row_costs_the_same_for_few_and_many_cards(api_as, viewer, tenant) -> None:
     def seed(count: int) -> None:
         for _ in range(count):
-            episode = EpisodeFactory(season__title__tenant=tenant, number=1)
-            done = MediaFileFactory(title=episode.season.title, episode=episode, duration=100.0)
-            following = EpisodeFactory(season=episode.season, number=2)
-            MediaFileFactory(title=episode.season.title, episode=following, duration=100.0)
+            # a finished episode (its card: the next one), an episode part-way, and a film
+            # part-way whose file is gone (no card: no other file to fall back on)
+            finished = EpisodeFactory(season__title__tenant=tenant, number=1)
+            done = MediaFileFactory(title=finished.season.title, episode=finished, duration=100.0)
+            following = EpisodeFactory(season=finished.season, number=2)
+            MediaFileFactory(title=following.season.title, episode=following, duration=100.0)
             progress_save(user=viewer, media_file=done, position=100, duration=100)
+            part_way = EpisodeFactory(season__title__tenant=tenant, number=1)
+            started = MediaFileFactory(title=part_way.season.title, episode=part_way)
+            progress_save(user=viewer, media_file=started, position=50, duration=100)
             film = MediaFileFactory(title=TitleFactory(tenant=tenant), duration=100.0)
             progress_save(user=viewer, media_file=film, position=50, duration=100)
-            film.delete()  # its row falls back on another file: none left, so no card
+            film.delete()
 
-    def queries() -> int:
+    def queries() -> tuple[int, int, set[tuple[int, bool]]]:
         client = api_as(type(viewer).objects.get(pk=viewer.pk))
         with CaptureQueriesContext(connection) as captured:
             row = client.get("/api/progress/continue/").json()
-        return len(captured), len(row)
+        return len(captured), len(row), {(item["episode"], item["next_up"]) for item in row}
 
     seed(2)
     few = queries()
     seed(10)
     many = queries()
 
-    assert (few[1], many[1]) == (2, 12)
+    assert (few[1], many[1]) == (4, 12)
+    assert few[2] == many[2] == {(2, True), (1, False)}
     assert few[0] == many[0]
