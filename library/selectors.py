@@ -16,6 +16,16 @@ def ready_files() -> QuerySet[MediaFile]:
     return MediaFile.objects.filter(state=MediaFile.State.READY)
 
 
+def ready_file(*, tenant: Tenant, public_id: str) -> MediaFile | None:
+    """The tenant's ready file with this public id, with its title and episode; else None."""
+    return (
+        ready_files()
+        .select_related("title", "episode__season")
+        .filter(public_id=public_id, title__tenant=tenant)
+        .first()
+    )
+
+
 def title_detail(*, tenant: Tenant, slug: str) -> Title:
     """One title with genres, seasons, episodes and ready files, in a fixed number of queries.
 

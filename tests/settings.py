@@ -22,6 +22,7 @@ if "REDIS_URL" not in os.environ:
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 os.environ.setdefault("TMDB_API_BASE_URL", "http://127.0.0.1:9/3")
 os.environ.setdefault("TMDB_API_KEY", "test-tmdb-key")
+os.environ.setdefault("PLAYER_NEXT_UP_SECONDS", "3")  # browser tests wait for the countdown
 os.environ.setdefault("DATA_DIR", os.path.join(tempfile.gettempdir(), "shadowvault-test-data"))
 
 from shadowvault.settings import *  # noqa: F403

@@ -1,20 +1,7 @@
-// The player: resume where the viewer stopped, keyboard shortcuts, seeking by Range requests.
+// The player: keyboard shortcuts, seeking by Range requests (progress.js keeps the position).
 (function () {
   const video = document.querySelector("video[data-resume-key]");
   if (!video) return;
-  const key = "sv-position:" + video.dataset.resumeKey;
-  video.addEventListener("loadedmetadata", () => {
-    const saved = parseFloat(localStorage.getItem(key) || "0");
-    if (saved > 5 && saved < video.duration - 10) video.currentTime = saved;
-  });
-  let lastSave = 0;
-  video.addEventListener("timeupdate", () => {
-    if (Date.now() - lastSave > 5000) {
-      localStorage.setItem(key, String(video.currentTime));
-      lastSave = Date.now();
-    }
-  });
-  video.addEventListener("ended", () => localStorage.removeItem(key));
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea")) return;
     const step = { ArrowLeft: -10, ArrowRight: 10, j: -10, l: 10 }[event.key];
