@@ -21,5 +21,7 @@ urlpatterns = [
     path("api/", include("ingest.api.urls")),
     path("api/", include("readvault.api.urls")),
     *stream_urls,
+    path("", include("readvault.urls")),
+    path("opds/", include("opds.urls")),
     path("", include("web.urls")),
 ]
