@@ -264,6 +264,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "library.models.Title.Kind",
+        "SourceKindEnum": "readvault.models.Source.Kind",
+    },
 }
 
 # --- TMDB ---
