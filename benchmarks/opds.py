@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import base64
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.catalog import HOST, WORDS_A, WORDS_B, configure
+from benchmarks.catalog import HOST, WORDS_A, WORDS_B, bench_site, configure, measure
 
 TARGET_P95_MS = 150.0
 
@@ -55,21 +54,6 @@ def seed(tenant, count: int, rng: random.Random) -> None:
             )
 
 
-def measure(client, urls: list[str], **headers: str) -> tuple[float, float]:
-    """p50 and p95 in milliseconds over `urls`, after a short warm-up."""
-    for url in urls[:10]:
-        client.get(url, **headers)
-    timings = []
-    for url in urls:
-        started = time.perf_counter()
-        response = client.get(url, **headers)
-        timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]}")
-    quantiles = statistics.quantiles(timings, n=100)
-    return quantiles[49], quantiles[94]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=10_000)
@@ -78,19 +62,12 @@ def main() -> None:
     rng = random.Random(16)
     with tempfile.TemporaryDirectory(prefix="sv-bench-opds-") as workdir:
         configure(workdir)
-        from django.contrib.auth.models import User
-        from django.core.management import call_command
         from django.db import connection
         from django.test import Client
 
         from library.app_passwords import app_password_create
-        from library.models import Domain, Membership, Tenant
 
-        call_command("migrate", verbosity=0)
-        tenant = Tenant.objects.create(name="Bench")
-        Domain.objects.create(tenant=tenant, domain=HOST)
-        user = User.objects.create_user("bench")
-        Membership.objects.create(tenant=tenant, user=user)
+        tenant, user = bench_site()
         _, secret = app_password_create(user=user, tenant=tenant, label="bench")
         started = time.perf_counter()
         seed(tenant, args.series, rng)

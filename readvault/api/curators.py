@@ -79,11 +79,8 @@ class CuratorView:
         return series
 
 
-class SourceListView(CuratorView, generics.ListCreateAPIView):
-    """The site's manga sources; POST adds one (HTML sources with checked selectors)."""
-
+class SourceViews(CuratorView):
     serializer_class = SourceSerializer
-    pagination_class = None
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -92,24 +89,20 @@ class SourceListView(CuratorView, generics.ListCreateAPIView):
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "tenant": getattr(self.request, "tenant", None)}
+
+
+class SourceListView(SourceViews, generics.ListCreateAPIView):
+    """The site's manga sources; POST adds one (HTML sources with checked selectors)."""
+
+    pagination_class = None
 
     def perform_create(self, serializer: SourceSerializer) -> None:
         serializer.save(tenant=self.request.tenant)
 
 
-class SourceDetailView(CuratorView, generics.RetrieveUpdateAPIView):
+class SourceDetailView(SourceViews, generics.RetrieveUpdateAPIView):
     """One source; PATCH edits it (`{"enabled": false}` disables it: its series stop
     refreshing, and nothing is deleted)."""
-
-    serializer_class = SourceSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Source.objects.none()
-        return self.tenant_sources()
-
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "tenant": getattr(self.request, "tenant", None)}
 
 
 class SourceSearchView(CuratorView, APIView):

@@ -12,35 +12,21 @@ from xml.etree import ElementTree
 import pytest
 from PIL import Image
 
-from readvault.models import Page, Series, Source
+from readvault.models import Page, Series
 from shadowvault import storage
 from shadowvault.storage import StorageError
 from shadowvault.storage.filesystem import FilesystemBackend
 from tests.asgi import asgi_request, session_cookie
-from tests.factories import page_image, stored_chapter
+from tests.factories import SeriesFactory, page_image, stored_chapter
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def vault(settings, tmp_path):
-    settings.STORAGE_BACKEND = "filesystem"
-    settings.VAULT_ROOT = tmp_path / "vault"
-    storage.storage_backend.cache_clear()
-    yield settings.VAULT_ROOT
-    storage.storage_backend.cache_clear()
-
-
-@pytest.fixture
 def series(tenant) -> Series:
-    source = Source.objects.create(
-        tenant=tenant, name="s", kind="mangadex", base_url="https://api.example"
-    )
-    return Series.objects.create(
-        tenant=tenant,
-        source=source,
-        source_key="m1",
+    return SeriesFactory(
+        source__tenant=tenant,
         title="Dungeon Meshi",
         description="Adventurers cook <monsters> & eat them.",
     )

@@ -4,9 +4,6 @@ Django. In-process ASGI calls; the lookups run on worker threads, so the data is
 
 from __future__ import annotations
 
-import asyncio
-from urllib.parse import unquote, urlsplit
-
 import pytest
 from asgiref.sync import async_to_sync
 
@@ -15,6 +12,7 @@ from shadowvault.asgi import django_application
 from streaming import gate, recent
 from streaming.gate import StreamGate
 from streaming.recent import Recent
+from tests.asgi import asgi_request
 from tests.factories import MediaFileFactory, TitleFactory
 from tests.streaming.conftest import link_path
 
@@ -32,35 +30,8 @@ def ready_file(tenant) -> MediaFile:
 
 def call(app: StreamGate, path: str, host: str = "tenant-a.test") -> tuple[int, dict[str, str]]:
     """GET `path` (path and query, as in a link) from the ASGI app: (status, headers)."""
-    parts = urlsplit(path)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": unquote(parts.path),
-        "raw_path": parts.path.encode(),
-        "query_string": parts.query.encode(),
-        "root_path": "",
-        "headers": [(b"host", host.encode())],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    sent: list[dict] = []
-    requests = [{"type": "http.request", "body": b"", "more_body": False}]
-
-    async def receive() -> dict:
-        if requests:
-            return requests.pop()
-        await asyncio.Event().wait()  # the client stays connected
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    async_to_sync(app)(scope, receive, send)
-    headers = {name.decode().lower(): value.decode() for name, value in sent[0]["headers"]}
-    return sent[0]["status"], headers
+    answer = asgi_request(path, host=host, app=app)
+    return answer.status, answer.headers
 
 
 @pytest.fixture
