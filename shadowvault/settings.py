@@ -198,6 +198,13 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": env.cache("CACHE_URL", default="rediscache://127.0.0.1:6379/1")}
 
 # --- Auth and security ---
+# Every password check goes through the sign-in limiter (shadowvault/login_throttle.py): an
+# account that failed LOGIN_FAILURES_PER_ACCOUNT times, or an address that failed
+# LOGIN_FAILURES_PER_ADDRESS times, is refused until LOGIN_LOCK_SECONDS after its first failure.
+AUTHENTICATION_BACKENDS = ["shadowvault.login_throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
+LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
