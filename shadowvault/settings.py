@@ -186,7 +186,8 @@ ARIA2_RPC_URL = env.str("ARIA2_RPC_URL", default="http://127.0.0.1:6800/jsonrpc"
 ARIA2_RPC_SECRET = env.str("ARIA2_RPC_SECRET", default="")
 
 # --- Operations ---
-# When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>".
+# When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers only
+# clients on this machine (loopback), since it counts every tenant's jobs and bytes.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Flower (Celery's dashboard) behind the gateway at /flower/, with basic auth.
 FLOWER_BIND = env.str("FLOWER_BIND", default="127.0.0.1:5555")
