@@ -135,8 +135,10 @@ def test_a_revoked_app_password_is_refused_at_once(viewer, tenant) -> None:
     assert api_get(basic("viewer", secret)).status_code == 401
 
 
-def test_after_many_failures_even_the_right_password_waits(viewer, password_checks) -> None:
-    for _ in range(basic_auth.FAILURES_PER_ACCOUNT):
+def test_after_many_failures_even_the_right_password_waits(
+    viewer, password_checks, settings
+) -> None:
+    for _ in range(settings.LOGIN_FAILURES_PER_ACCOUNT):
         assert api_get(basic("viewer", "guess")).status_code == 401
     checks_before = len(password_checks)
 
@@ -146,9 +148,9 @@ def test_after_many_failures_even_the_right_password_waits(viewer, password_chec
     assert len(password_checks) == checks_before  # not even checked
 
 
-def test_a_kept_success_outlasts_a_lockout(viewer) -> None:
+def test_a_kept_success_outlasts_a_lockout(viewer, settings) -> None:
     assert api_get(basic("viewer", PASSWORD)).status_code == 200
-    for _ in range(basic_auth.FAILURES_PER_ACCOUNT + 2):
+    for _ in range(settings.LOGIN_FAILURES_PER_ACCOUNT + 2):
         api_get(basic("viewer", "guess"))
 
     assert api_get(basic("viewer", PASSWORD)).status_code == 200
