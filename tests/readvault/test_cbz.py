@@ -162,3 +162,41 @@ def test_strangers_wrong_sites_and_unready_chapters_get_nothing(
     assert anonymous.status == wrong.status == 401
     assert anonymous["WWW-Authenticate"] == 'Basic realm="Tenant A", charset="UTF-8"'
     assert elsewhere.status == failed.status == 404
+
+
+def test_pages_stored_on_telegram_make_the_same_archive(
+    viewer, series, images, monkeypatch, tmp_path
+) -> None:
+    from readvault import downloads
+    from tests.telegram_fake import FakeTelegram, fake_backend
+
+    telegram = FakeTelegram(latency=0.001)
+    telegram.account("bot-1")
+    backend = fake_backend(telegram, telegram.channel("Vault", admins={"bot-1"}))
+    monkeypatch.setattr(downloads, "storage_backend", lambda: backend)  # the configured one
+    chapter = stored_chapter(series, "3", [], vault_root=tmp_path)
+    for index, data in enumerate(images, start=1):
+        upload = tmp_path / f"page-{index}"
+        upload.write_bytes(data)
+        Page.objects.create(
+            chapter=chapter,
+            index=index,
+            storage="telegram",
+            locator=backend.put(upload, name=upload.name, tenant_id=series.tenant_id),
+            width=64,
+            height=96,
+            size=len(data),
+            mime="image/png" if index != 2 else "image/jpeg",
+            sha256="-",
+        )
+    try:
+        response, body, _ = fetch(f"/manga/chapters/{chapter.id}/cbz", user=viewer)
+    finally:
+        backend.close()
+
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert int(response["Content-Length"]) == len(body)
+    assert [archive.read(name) for name in archive.namelist()[1:]] == images
+    assert archive.testzip() is None  # CRCs read through Telegram once, then kept
+    assert len(telegram.get_file_calls) == 2 * len(images)
+    assert Page.objects.filter(chapter=chapter, crc32__isnull=True).count() == 0
