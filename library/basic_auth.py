@@ -72,7 +72,8 @@ def basic_authenticate(
     None when the header is missing, malformed or wrong, when the user is inactive or not a
     member of `tenant`, and when too many attempts failed lately (see the module's notes).
     The user's `app_password_id` says which app password it was (None: the account
-    password). `request` goes to Django's `authenticate`, for backends that want one.
+    password). `request` goes to Django's `authenticate` (the throttled backend counts a
+    failure against its REMOTE_ADDR); without one, a bare request from `address` does.
     """
     credentials = basic_credentials(authorization)
     if credentials is None:
@@ -84,6 +85,9 @@ def basic_authenticate(
         return user
     if not login_attempt_allowed(username, address):
         return None
+    if request is None:
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = address
     user = credentials_check(tenant, username, password, request)
     if user is None:  # a wrong password was counted by authenticate()'s throttled backend
         log.info("basic auth: wrong credentials for %r from %s", username, address)

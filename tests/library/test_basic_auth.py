@@ -197,3 +197,19 @@ def test_the_view_decorator_takes_basic_or_a_members_session(viewer, outsider) -
         response = protected(refused)
         assert response.status_code == 401
         assert response["WWW-Authenticate"].startswith('Basic realm="Tenant A"')
+
+
+def test_failures_without_a_request_count_against_the_address(viewer, settings) -> None:
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    tenant = tenant_for_host("tenant-a.test")
+
+    def attempt(password: str, address: str):
+        return basic_auth.basic_authenticate(
+            tenant=tenant, authorization=basic("viewer", password), address=address
+        )
+
+    for _ in range(3):
+        assert attempt("guess", "203.0.113.9") is None
+
+    assert attempt(PASSWORD, "203.0.113.9") is None  # this address is locked out
+    assert attempt(PASSWORD, "198.51.100.7") == viewer
