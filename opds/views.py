@@ -67,13 +67,6 @@ def page_number(request: HttpRequest) -> int:
     return int(value)
 
 
-def listed(build: Callable[[], Feed]) -> HttpResponse:
-    try:
-        return feed_response(build())
-    except feeds.PageMissing as exc:
-        raise Http404(str(exc)) from exc
-
-
 @opds_view
 def root(request: HttpRequest) -> HttpResponse:
     return feed_response(feeds.root_feed(request.tenant))
@@ -89,7 +82,7 @@ def manga_list(request: HttpRequest, listing: str) -> HttpResponse:
     elif listing == "followed":
         series = series.filter(followed=True)
     page = page_number(request)
-    return listed(lambda: feeds.series_list_feed(request.tenant, LISTINGS[listing], series, page))
+    return feed_response(feeds.series_list_feed(request.tenant, LISTINGS[listing], series, page))
 
 
 def tenant_series(request: HttpRequest, slug: str) -> Series:
@@ -102,19 +95,17 @@ def tenant_series(request: HttpRequest, slug: str) -> Series:
 @opds_view
 def manga_series(request: HttpRequest, slug: str) -> HttpResponse:
     series, page = tenant_series(request, slug), page_number(request)
-    return listed(lambda: feeds.chapters_feed(request.tenant, series, page))
+    return feed_response(feeds.chapters_feed(request.tenant, series, page))
 
 
 @opds_view
 def movies(request: HttpRequest) -> HttpResponse:
-    page = page_number(request)
-    return listed(lambda: feeds.movies_feed(request.tenant, page))
+    return feed_response(feeds.movies_feed(request.tenant, page_number(request)))
 
 
 @opds_view
 def tv_series(request: HttpRequest) -> HttpResponse:
-    page = page_number(request)
-    return listed(lambda: feeds.tv_feed(request.tenant, page))
+    return feed_response(feeds.tv_feed(request.tenant, page_number(request)))
 
 
 @opds_view

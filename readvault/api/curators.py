@@ -40,6 +40,12 @@ class SourceUnavailable(APIException):
     default_code = "source_unavailable"
 
 
+class SourceBusy(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "source_busy"
+    wait = 30  # DRF's handler says it in Retry-After
+
+
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
@@ -47,11 +53,7 @@ class Conflict(APIException):
 
 def source_failed(exc: SourceError) -> APIException:
     """502 for a source that answered wrongly; 503 with Retry-After when it may recover."""
-    if exc.permanent:
-        return SourceUnavailable(str(exc))
-    unavailable = SourceUnavailable(str(exc))
-    unavailable.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    return unavailable
+    return SourceUnavailable(str(exc)) if exc.permanent else SourceBusy(str(exc))
 
 
 def refresh_enqueue(series_id: int) -> None:
@@ -157,11 +159,9 @@ class SeriesSettingsView(CuratorView, APIView):
 
     @extend_schema(request=SeriesSettingsSerializer, responses=CuratedSeriesSerializer)
     def patch(self, request: Request, slug: str) -> Response:
-        settings = SeriesSettingsSerializer(
-            self.tenant_series(slug), data=request.data, partial=True
-        )
-        settings.is_valid(raise_exception=True)
-        return Response(CuratedSeriesSerializer(settings.save()).data)
+        form = SeriesSettingsSerializer(self.tenant_series(slug), data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        return Response(CuratedSeriesSerializer(form.save()).data)
 
 
 class SeriesActionView(CuratorView, APIView):
