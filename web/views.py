@@ -153,7 +153,9 @@ def app_passwords(request: HttpRequest) -> HttpResponse:
         "created": created,
         "opds_url": request.build_absolute_uri("/opds/"),
     }
-    return render(request, "web/app_passwords.html", context)
+    response = render(request, "web/app_passwords.html", context)
+    response["Cache-Control"] = "no-store"  # the new secret must not stay in a cache
+    return response
 
 
 @member_required
