@@ -215,7 +215,7 @@ def test_lists_come_in_pages_with_navigation_links(viewer, library) -> None:
 
 def test_control_characters_from_a_source_do_not_break_a_feed(viewer, library) -> None:
     Series.objects.filter(id=library["meshi"].id).update(
-        title="Dungeon\x0b Meshi\x00", description="Cooks\x1b[31m monsters"
+        title="Dungeon\x0b Meshi\x07", description="Cooks\x1b[31m monsters"
     )
 
     entries = parsed(get("/opds/manga/")).entries
