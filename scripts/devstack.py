@@ -278,6 +278,7 @@ def banner(gateway_url: str) -> str:
     API        {gateway_url}/api/titles/
     API docs   {gateway_url}/api/docs/
     Admin      {gateway_url}/admin/      ({login})
+    OPDS       {gateway_url}/opds/  (manga apps; app passwords at /accounts/app-passwords/)
     Health     {gateway_url}/healthz
     Streams    {gateway_url}/s/…  (links from POST /api/files/<id>/link/)
     Flower     {gateway_url}/flower/  (FLOWER_USER / FLOWER_PASSWORD in .env)

@@ -209,7 +209,8 @@ ARIA2_RPC_URL = env.str("ARIA2_RPC_URL", default="http://127.0.0.1:6800/jsonrpc"
 ARIA2_RPC_SECRET = env.str("ARIA2_RPC_SECRET", default="")
 
 # --- Operations ---
-# When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>".
+# When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers only
+# clients on this machine (loopback), since it counts every tenant's jobs and bytes.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Flower (Celery's dashboard) behind the gateway at /flower/, with basic auth.
 FLOWER_BIND = env.str("FLOWER_BIND", default="127.0.0.1:5555")
@@ -228,6 +229,13 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
 
 # --- Auth and security ---
+# Every password check goes through the sign-in limiter (shadowvault/login_throttle.py): an
+# account that failed LOGIN_FAILURES_PER_ACCOUNT times, or an address that failed
+# LOGIN_FAILURES_PER_ADDRESS times, is refused until LOGIN_LOCK_SECONDS after its first failure.
+AUTHENTICATION_BACKENDS = ["shadowvault.login_throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
+LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -247,6 +255,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 X_FRAME_OPTIONS = "DENY"
+# HTTP Basic (OPDS, WebDAV, the API): how long a checked password stays trusted without
+# hashing it again (it is still checked against the user's current state on every request).
+BASIC_AUTH_CACHE_SECONDS = env.int("BASIC_AUTH_CACHE_SECONDS", default=300)
 
 # --- Internationalisation and static files ---
 LANGUAGE_CODE = "en-us"
@@ -267,6 +278,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "library.api.authentication.BasicAppAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["library.api.permissions.IsTenantMember"],
     "DEFAULT_PAGINATION_CLASS": "library.api.pagination.TitlePagination",
@@ -290,6 +302,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "library.models.Title.Kind",
+        "SourceKindEnum": "readvault.models.Source.Kind",
+    },
 }
 
 # --- TMDB ---

@@ -16,7 +16,15 @@ from shadowvault.storage.pool import PoolFull
 from .objects import StoredObject
 from .signing import LinkGrant, link_sign, link_verify
 
-__all__ = ["PoolFull", "StreamLink", "stream_admit", "stream_link", "viewer_key"]
+__all__ = [
+    "PoolFull",
+    "StreamLink",
+    "stream_link",
+    "stream_link_check",
+    "stream_seat",
+    "viewer_key",
+    "viewer_may_watch",
+]
 
 
 @dataclass(frozen=True)
@@ -48,23 +56,45 @@ def stream_link(
     return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(expires, UTC))
 
 
+def viewer_may_watch(*, viewer: str, tenant_id: int) -> bool:
+    """Whether the user a link was signed for (`u<id>`) may still watch on the tenant's site:
+    active, and a member of it (or a superuser). A deleted, deactivated or removed user's
+    links stop working; so does a link for anyone who is not a user."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    if not (viewer.startswith("u") and viewer[1:].isdigit()):
+        return False
+    return (
+        get_user_model()
+        .objects.filter(id=int(viewer[1:]), is_active=True)
+        .filter(Q(is_superuser=True) | Q(memberships__tenant_id=tenant_id))
+        .exists()
+    )
+
+
 def takes_viewer_slot(stored: StoredObject) -> bool:
     """Telegram files seat their viewer in the session pool (a Redis round trip); the rest
     only have their link checked."""
     return stored.locator.get("backend") == "telegram"
 
 
-def stream_admit(
+def stream_link_check(
     *, stored: StoredObject, tenant_id: int, viewer: str, expires: int, signature: str
-) -> str | None:
-    """Check a link and seat its viewer; the storage session to read through, if any.
-
-    Raises LinkInvalid (forged, altered, expired, another tenant's) and PoolFull (every
-    Telegram session serves its cap of viewers: try again after `retry_after`).
-    """
+) -> None:
+    """Raise LinkInvalid unless this is a current link to `stored` on the tenant's site
+    (forged, altered, expired, another tenant's). No I/O: fine on the event loop."""
     link_verify(LinkGrant(stored.public_id, tenant_id, viewer, expires), signature)
+
+
+def stream_seat(*, stored: StoredObject, viewer: str) -> str | None:
+    """Seat the viewer of a checked link; the storage session to read through, if any.
+
+    Raises PoolFull (every Telegram session serves its cap of viewers: try again after
+    `retry_after`). Only Telegram files take a seat (a Redis round trip).
+    """
     if not takes_viewer_slot(stored):
-        return None  # no I/O: the authorize call may run this on the event loop
+        return None
     pool = session_pool()
     return pool.viewer_admit(viewer) if pool is not None else None
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from library.app_passwords import app_password_create, app_password_revoke, app_passwords_of
 from library.models import Genre, Title
 from library.selectors import ready_file, title_detail, title_list
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
+from shadowvault.login_throttle import ThrottledLoginMixin, locked_status
 from streaming.objects import stored_object
 from streaming.services import page_links, stream_link, viewer_key
 from watching.selectors import (
@@ -25,6 +30,20 @@ from watching.selectors import (
 from .access import member_required
 
 PAGE_SIZE = 24
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page; a locked account or address is a 429 saying so."""
+
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+
+    def form_invalid(self, form) -> HttpResponse:
+        return locked_status(super().form_invalid(form))
 
 
 @member_required
@@ -141,3 +160,33 @@ def read(request: HttpRequest, chapter_id: int) -> HttpResponse:
         "next": chapters[index + 1] if 0 <= index < len(chapters) - 1 else None,
     }
     return render(request, "web/read.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def app_passwords(request: HttpRequest) -> HttpResponse:
+    """The member's app passwords on this site; POST makes one and shows its secret once."""
+    created = None
+    if request.method == "POST":
+        row, secret = app_password_create(
+            user=request.user, tenant=request.tenant, label=request.POST.get("label", "")
+        )
+        created = {"label": row.label, "secret": secret}
+    context = {
+        "app_passwords": app_passwords_of(user=request.user, tenant=request.tenant),
+        "created": created,
+        "opds_url": request.build_absolute_uri("/opds/"),
+    }
+    response = render(request, "web/app_passwords.html", context)
+    response["Cache-Control"] = "no-store"  # the new secret must not stay in a cache
+    return response
+
+
+@member_required
+@require_POST
+def app_password_delete(request: HttpRequest, app_password_id: int) -> HttpResponse:
+    if not app_password_revoke(
+        user=request.user, tenant=request.tenant, app_password_id=app_password_id
+    ):
+        raise Http404("No such app password.")
+    return redirect("app-passwords")
