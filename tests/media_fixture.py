@@ -25,6 +25,8 @@ class MediaServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections open, as most servers do
+
             def log_message(self, *args) -> None:
                 pass
 
