@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import yt_dlp
 from django.conf import settings
 
 from .clients.aria2 import Aria2, Aria2Error
-from .clients.ytdlp import YtdlpError, ytdlp_fetch
+from .clients.ytdlp import YtdlpError, YtdlpSizeCapError, ytdlp_fetch
 from .guard_proxy import GuardProxy
 from .jobs import JobFailed, JobHeartbeat, work_dir
 from .models import IngestItem, IngestJob
@@ -119,13 +120,21 @@ def fetch_with_aria2(
             torrent.write_bytes(bytes(job.torrent))
         gid = aria2.add(directory=directory, proxy=proxy.url, url=job.url, torrent=torrent)
     IngestJob.objects.filter(id=job.id).update(aria2_gid=gid)
-    watch_aria2(job, aria2, gid, proxy, heartbeat)
+    watch_aria2(job, aria2, gid, proxy, heartbeat, directory)
 
 
 def watch_aria2(
-    job: IngestJob, aria2: Aria2, gid: str, proxy: GuardProxy, heartbeat: JobHeartbeat
+    job: IngestJob,
+    aria2: Aria2,
+    gid: str,
+    proxy: GuardProxy,
+    heartbeat: JobHeartbeat,
+    directory: Path,
 ) -> None:
-    """Follow the download (and what it leads to: a magnet's metadata, a .torrent's files)."""
+    """Follow the download until it is complete; JobFailed when it fails, stalls or is too big.
+
+    The size cap holds on what is on disk, not on what the server announced.
+    """
     stall = settings.INGEST_STALL_SECONDS
     last_done, last_move = -1, time.monotonic()
     while True:
@@ -151,6 +160,10 @@ def watch_aria2(
             aria2.remove(gid)
             cap = settings.INGEST_MAX_BYTES
             raise JobFailed(f"the download is {status.total} bytes, over INGEST_MAX_BYTES ({cap})")
+        on_disk = max(status.completed, bytes_on_disk(directory))
+        if on_disk > settings.INGEST_MAX_BYTES:
+            aria2.remove(gid)
+            raise download_over_cap(directory, on_disk)
         if status.completed != last_done:
             last_done, last_move = status.completed, time.monotonic()
         elif time.monotonic() - last_move > stall:
@@ -161,20 +174,38 @@ def watch_aria2(
         time.sleep(0.2)
 
 
+def bytes_on_disk(directory: Path) -> int:
+    """What the files under `directory` take on disk (allocated blocks, not apparent sizes)."""
+    return sum(p.stat().st_blocks * 512 for p in directory.rglob("*") if p.is_file())
+
+
+def download_over_cap(directory: Path, done: int) -> JobFailed:
+    """Remove what a download wrote past the cap; the error that says so."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    return JobFailed(
+        f"the download passed INGEST_MAX_BYTES ({settings.INGEST_MAX_BYTES} bytes) at {done}"
+        " bytes, the server not having said its size: stopped, its files removed"
+    )
+
+
 def fetch_with_ytdlp(
     job: IngestJob, directory: Path, proxy: GuardProxy, heartbeat: JobHeartbeat
 ) -> None:
     def progress(done: int, total: int | None, speed: int) -> None:
         heartbeat.beat(done=done, total=total, speed=speed)
 
-    ytdlp_fetch(
-        job.url,
-        directory=directory,
-        proxy=proxy.url,
-        max_height=settings.INGEST_MAX_HEIGHT,
-        max_bytes=settings.INGEST_MAX_BYTES,
-        progress=progress,
-    )
+    try:
+        ytdlp_fetch(
+            job.url,
+            directory=directory,
+            proxy=proxy.url,
+            max_height=settings.INGEST_MAX_HEIGHT,
+            max_bytes=settings.INGEST_MAX_BYTES,
+            progress=progress,
+        )
+    except YtdlpSizeCapError as exc:
+        raise download_over_cap(directory, exc.done) from exc
 
 
 def items_from(job: IngestJob, download_dir: Path) -> list[IngestItem]:

@@ -20,6 +20,8 @@ class MediaServer:
         self.root = root
         self.redirects: dict[str, str] = {}
         self.pages: dict[str, str] = {}
+        self.unsized: dict[str, int] = {}  # path -> bytes of video sent without a length
+        self.unsized_sent: dict[str, int] = {}
         self.throttle: float | None = None  # bytes per second, when set
         self.requests: list[str] = []
         server = self
@@ -65,11 +67,32 @@ class MediaServer:
             if body:
                 handler.wfile.write(data)
             return
+        if path in self.unsized:
+            self.send_unsized(handler, path, body=body)
+            return
         file = (self.root / path.lstrip("/")).resolve()
         if not file.is_relative_to(self.root.resolve()) or not file.is_file():
             handler.send_error(404)
             return
         self.send_file(handler, file, body=body)
+
+    def send_unsized(self, handler: BaseHTTPRequestHandler, path: str, *, body: bool) -> None:
+        """A video of `unsized[path]` bytes with no Content-Length: its end is the close."""
+        handler.close_connection = True
+        handler.send_response(200)
+        handler.send_header("Content-Type", "video/mp4")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        left = self.unsized[path] if body else 0
+        self.unsized_sent[path] = 0
+        while left > 0:
+            chunk = b"\x00" * min(CHUNK, left)
+            try:
+                handler.wfile.write(chunk)
+            except OSError:
+                return
+            left -= len(chunk)
+            self.unsized_sent[path] += len(chunk)
 
     def send_file(self, handler: BaseHTTPRequestHandler, file: Path, *, body: bool) -> None:
         size = file.stat().st_size
