@@ -87,7 +87,9 @@ def redis_server(port: int) -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    *, env: dict[str, str], queues: str, name: str, pool: str = "solo", concurrency: int = 1
+) -> Iterator[subprocess.Popen]:
     """Start a real `celery worker` process with `env` on top of ours; wait until it answers."""
     from shadowvault.celery import app
 
@@ -103,7 +105,9 @@ def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[su
             "shadowvault",
             "worker",
             "--pool",
-            "solo",
+            pool,
+            "--concurrency",
+            str(concurrency),
             "--queues",
             queues,
             "--hostname",
