@@ -39,10 +39,17 @@ def torrent_of(
     name: str,
     files: list[tuple[tuple[str, ...], bytes]],
     *,
+    pad_first: bool = False,
     web_seed: str = "",
     trackers: tuple[str, ...] = (),
 ) -> bytes:
-    """A multi-file torrent `name` of (path parts, content) pairs."""
+    """A multi-file torrent `name` of (path parts, content) pairs; `pad_first` ends the first
+    file's last piece with a pad file (BEP 47), so no piece of it holds another file's bytes."""
+    entries = [{"length": len(content), "path": list(parts)} for parts, content in files]
+    if pad_first and len(files[0][1]) % PIECE:
+        pad = PIECE - len(files[0][1]) % PIECE
+        entries.insert(1, {"length": pad, "path": [".pad", str(pad)], "attr": "p"})
+        files = [files[0], ((".pad",), b"\0" * pad), *files[1:]]
     data = b"".join(content for _, content in files)
     pieces = b"".join(
         hashlib.sha1(data[i : i + PIECE], usedforsecurity=False).digest()
@@ -52,7 +59,7 @@ def torrent_of(
         "name": name,
         "piece length": PIECE,
         "pieces": pieces,
-        "files": [{"length": len(content), "path": list(parts)} for parts, content in files],
+        "files": entries,
     }
     torrent: dict = {"info": info}
     if web_seed:
