@@ -168,6 +168,10 @@ def watch_aria2(
             raise JobFailed(
                 "aria2c lost the download (was it restarted without its session?)", permanent=False
             )
+        on_disk = max(status.completed, bytes_on_disk(directory))
+        if on_disk > settings.INGEST_MAX_BYTES:  # even complete: a fast server beats a poll
+            aria2.remove(gid)
+            raise download_over_cap(directory, on_disk)
         if status.state == "complete":
             heartbeat.beat(done=status.completed, total=status.total, force=True)
             return
@@ -180,10 +184,6 @@ def watch_aria2(
             aria2.remove(gid)
             cap = settings.INGEST_MAX_BYTES
             raise JobFailed(f"the download is {status.total} bytes, over INGEST_MAX_BYTES ({cap})")
-        on_disk = max(status.completed, bytes_on_disk(directory))
-        if on_disk > settings.INGEST_MAX_BYTES:
-            aria2.remove(gid)
-            raise download_over_cap(directory, on_disk)
         if status.completed != last_done:
             last_done, last_move = status.completed, time.monotonic()
         elif time.monotonic() - last_move > stall:

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 CHUNK = 64 * 1024
+UNSIZED_PACE = 16 * 1024 * 1024  # bytes per second: a fast server, slower than a poll
 
 
 class MediaServer:
@@ -99,6 +100,7 @@ class MediaServer:
                 return
             left -= len(chunk)
             self.unsized_sent[path] += len(chunk)
+            time.sleep(len(chunk) / (self.throttle or UNSIZED_PACE))
 
     def send_file(self, handler: BaseHTTPRequestHandler, file: Path, *, body: bool) -> None:
         size = file.stat().st_size
