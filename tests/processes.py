@@ -231,7 +231,9 @@ def aria2_daemon(*, port: int, secret: str) -> Iterator[str]:
             "--rpc-listen-all=false",
             f"--rpc-secret={secret}",
             f"--dir={workdir}",
-            "--enable-dht=false",  # offline: no DHT, no peer exchange, no local discovery
+            "--follow-torrent=false",  # http(s) only, as make run's: BitTorrent is libtorrent's
+            "--follow-metalink=false",
+            "--enable-dht=false",
             "--enable-peer-exchange=false",
             "--bt-enable-lpd=false",
             "--seed-time=0",
