@@ -206,8 +206,9 @@ def fetch_with_bittorrent(
     if torrent is None and metadata.is_file():
         torrent = metadata.read_bytes()
     stall, cap = settings.INGEST_STALL_SECONDS, settings.INGEST_MAX_BYTES
-    with TorrentDownload(directory=directory, torrent=torrent, magnet=job.url) as download:
-        last_done, last_move = -1, time.monotonic()
+    magnet = job.url if job.url.startswith("magnet:") else ""
+    with TorrentDownload(directory=directory, torrent=torrent, magnet=magnet) as download:
+        last_received, last_move = -1, time.monotonic()
         while True:
             status = download.status()
             if status.error:
@@ -220,8 +221,8 @@ def fetch_with_bittorrent(
                 break
             if status.done > cap:
                 raise download_over_cap(directory, status.done)
-            if status.done != last_done:
-                last_done, last_move = status.done, time.monotonic()
+            if status.received != last_received:  # a big piece takes a while to be checked
+                last_received, last_move = status.received, time.monotonic()
             elif time.monotonic() - last_move > stall:
                 raise JobFailed(torrent_stalled(download, status, stall))
             heartbeat.beat(done=status.done, total=status.wanted or None, speed=status.speed)

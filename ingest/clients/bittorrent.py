@@ -62,6 +62,7 @@ class TorrentStatus:
     has_metadata: bool
     finished: bool  # every wanted file is here
     done: int  # wanted bytes received and checked
+    received: int  # payload bytes received in this session, checked or not (still moving?)
     wanted: int
     speed: int
     peers: int
@@ -115,7 +116,7 @@ def address_filter(allow_hosts: Iterable[str]) -> lt.ip_filter:
 
 
 class TorrentDownload:
-    """One torrent (a .torrent's bytes or a magnet) downloading into `directory`."""
+    """One torrent (a .torrent's bytes, a magnet, or both) downloading into `directory`."""
 
     def __init__(
         self,
@@ -128,11 +129,10 @@ class TorrentDownload:
         allow_hosts = settings.INGEST_ALLOW_HOSTS if allow_hosts is None else allow_hosts
         self.session = lt.session(SESSION_SETTINGS)
         self.session.set_ip_filter(address_filter(allow_hosts))
+        # a magnet's trackers and peers, with its metadata when an earlier run kept it
+        params = lt.parse_magnet_uri(magnet) if magnet else lt.add_torrent_params()
         if torrent is not None:
-            params = lt.add_torrent_params()
             params.ti = torrent_parse(torrent)
-        else:
-            params = lt.parse_magnet_uri(magnet)
         params.save_path = str(directory)
         params.flags &= ~lt.torrent_flags.auto_managed & ~lt.torrent_flags.paused
         params.flags |= lt.torrent_flags.apply_ip_filter
@@ -149,6 +149,7 @@ class TorrentDownload:
             has_metadata=status.has_metadata,
             finished=self.selected and status.is_finished,
             done=status.total_wanted_done,
+            received=status.total_payload_download,
             wanted=status.total_wanted,
             speed=status.download_payload_rate,
             peers=status.num_peers,
