@@ -53,18 +53,14 @@ INNER_NETWORKS = tuple(
         "198.51.100.0/24",
         "203.0.113.0/24",
         "224.0.0.0/3",  # multicast, reserved, broadcast
-        "::/96",  # unspecified, loopback, IPv4-compatible
-        "::ffff:0:0/96",
-        "64:ff9b::/96",
-        "64:ff9b:1::/48",
-        "100::/64",
+        # IPv6: all but global unicast (2000::/3; the rest is reserved, private, link- or
+        # site-local, multicast, or carries an IPv4 address), and what is special inside it
+        "::/3",
+        "4000::/2",
+        "8000::/1",
         "2001::/23",
         "2001:db8::/32",
         "2002::/16",
-        "fc00::/7",
-        "fe80::/10",
-        "fec0::/10",
-        "ff00::/8",
     )
 )
 

@@ -6,9 +6,17 @@ import ipaddress
 
 import pytest
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from ingest.url_guard import HostUnresolved, URLRefused, system_resolver, url_check
+from ingest.clients.bittorrent import address_filter
+from ingest.url_guard import (
+    HostUnresolved,
+    URLRefused,
+    address_problem,
+    system_resolver,
+    url_check,
+)
 
 # Names the tests resolve without DNS: what an attacker's domain could answer.
 ZONE = {
@@ -167,3 +175,23 @@ def test_any_inner_ipv4_in_any_numeric_form_is_refused(network, offset, form) ->
     }[form]
     with pytest.raises(URLRefused):
         check(f"http://{host}/")
+
+
+BLOCK_ALL_INNER = address_filter([])
+
+
+@hypothesis_settings(max_examples=300)
+@given(st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)))
+def test_the_bittorrent_filter_blocks_every_address_the_guard_refuses(address) -> None:
+    if address_problem(address) is not None:
+        assert BLOCK_ALL_INNER.access(str(address)) == 1, str(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["127.0.0.1", "10.1.2.3", "::1", "::ffff:127.0.0.1", "fe80::1", "fd00::2", "169.254.169.254"],
+)
+def test_the_bittorrent_filter_opens_only_the_allowed_address(address) -> None:
+    assert address_filter([]).access(address) == 1
+    assert address_filter([f"{address}:6881"]).access(address) == 0
+    assert address_filter([f"{address}:6881"]).access("93.184.216.34") == 0
