@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -90,16 +91,19 @@ def inner_sources(inside) -> tuple[str, ...]:
 
 
 def run_until_refused(
-    download: TorrentDownload, media_server, what: tuple[str, ...], *, asked: tuple[str, ...]
+    directory: Path, what: tuple[str, ...], *, asked: tuple[MediaServer, ...], **source
 ) -> None:
-    """Let the engine work until it has refused each of `what` and asked `asked` outside."""
+    """Run the engine on `source` (torrent= or magnet=) with the test server's address allowed,
+    until it has refused each of `what` and asked each server of `asked` for /announce."""
+    with TorrentDownload(directory=directory, allow_hosts=[asked[0].host], **source) as download:
 
-    def refused_all() -> bool:
-        download.status()  # collects the filter's refusals
-        said = " ".join(download.refusals)
-        return set(asked) <= set(media_server.requests) and all(w in said for w in what)
+        def refused_all() -> bool:
+            download.status()  # collects the filter's refusals
+            said = " ".join(download.refusals)
+            answered = all("/announce" in server.requests for server in asked)
+            return answered and all(w in said for w in what)
 
-    processes.wait_until(refused_all, timeout=20, what=f"the engine refusing {what}")
+        processes.wait_until(refused_all, timeout=20, what=f"the engine refusing {what}")
 
 
 def test_a_torrent_that_leads_inside_reaches_nothing_there(
@@ -119,22 +123,16 @@ def test_a_torrent_that_leads_inside_reaches_nothing_there(
     )
 
     # when the engine runs it
-    with TorrentDownload(
-        directory=tmp_path, torrent=torrent, allow_hosts=[media_server.host]
-    ) as download:
-        run_until_refused(
-            download,
-            media_server,
-            (
-                f"peer 127.0.0.1:{inside['peer'].port}",
-                f"127.0.0.1:{inside['udp tracker'].port}",
-                f"127.0.0.1:{inside['http tracker'].port}",
-            ),
-            asked=("/announce",),
-        )
-        processes.wait_until(
-            lambda: "/announce" in moved_tracker.requests, timeout=10, what="the moved tracker"
-        )
+    run_until_refused(
+        tmp_path,
+        (
+            f"peer 127.0.0.1:{inside['peer'].port}",
+            f"127.0.0.1:{inside['udp tracker'].port}",
+            f"127.0.0.1:{inside['http tracker'].port}",
+        ),
+        asked=(media_server, moved_tracker),
+        torrent=torrent,
+    )
 
     # then nothing on loopback was reached
     assert {name: listener.hits for name, listener in inside.items()} == dict.fromkeys(inside, 0)
@@ -151,15 +149,12 @@ def test_a_magnet_that_leads_inside_reaches_nothing_there(
         + f"&ws=http://127.0.0.1:{inside['web seed'].port}/"
     )
 
-    with TorrentDownload(
-        directory=tmp_path, magnet=magnet, allow_hosts=[media_server.host]
-    ) as download:
-        run_until_refused(
-            download,
-            media_server,
-            (f"peer 127.0.0.1:{inside['peer'].port}", f"127.0.0.1:{inside['udp tracker'].port}"),
-            asked=("/announce",),
-        )
+    run_until_refused(
+        tmp_path,
+        (f"peer 127.0.0.1:{inside['peer'].port}", f"127.0.0.1:{inside['udp tracker'].port}"),
+        asked=(media_server,),
+        magnet=magnet,
+    )
 
     assert {name: listener.hits for name, listener in inside.items()} == dict.fromkeys(inside, 0)
 
