@@ -4,7 +4,8 @@ PY := $(VENV)/bin/python
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-opds manage
+.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-opds bench-torrent \
+	manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -37,6 +38,8 @@ bench-ingest: bootstrap
 
 bench-opds: bootstrap
 	$(PY) benchmarks/opds.py $(ARGS)
+bench-torrent: bootstrap
+	$(PY) benchmarks/torrent.py $(ARGS)
 
 manage: bootstrap
 	$(PY) manage.py $(ARGS)

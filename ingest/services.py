@@ -15,13 +15,13 @@ from django.db import transaction
 from library.models import MediaFile, Subtitle, Tenant, Title
 from shadowvault.storage import StorageError, storage_backend
 
+from .clients.bittorrent import torrent_check
 from .clients.ffmpeg import MediaError, media_probe, media_scrub, output_container
 from .identify import clean_name, file_guess, match_catalog, match_target
 from .jobs import JobFailed, JobHeartbeat, step_enqueue, work_dir
 from .models import IngestItem, IngestJob
 from .url_guard import url_check
 
-MAX_TORRENT_BYTES = 10 * 1024 * 1024
 SUBTITLE_MIME = {
     ".srt": "application/x-subrip",
     ".vtt": "text/vtt",
@@ -44,10 +44,8 @@ def job_check(
         raise ValueError("give either a URL or a .torrent file")
     if url:
         url_check(url)
-    if torrent is not None and (
-        len(torrent) > MAX_TORRENT_BYTES or not torrent.startswith(b"d") or b"4:info" not in torrent
-    ):
-        raise ValueError("that is not a .torrent file")
+    if torrent is not None:
+        torrent_check(torrent)
     if title is not None and title.tenant_id != tenant.id:
         raise ValueError("the target title belongs to another site")
     if (season is None) != (episode is None):
@@ -81,10 +79,10 @@ def job_create(
 
 def job_start(job: IngestJob) -> None:
     """Save a new (checked) job and hand it to the fetch queue once the row is committed."""
-    from .tasks import fetch_job_task
+    from .tasks import fetch_task
 
     job.save()
-    transaction.on_commit(lambda: step_enqueue(fetch_job_task, job.id))
+    transaction.on_commit(lambda: step_enqueue(fetch_task(job), job.id))
 
 
 def job_identify(job: IngestJob) -> list[str]:

@@ -97,20 +97,29 @@ def celery_process(*args: str, env: dict[str, str]) -> subprocess.Popen:
 
 @contextmanager
 def celery_worker(
-    *, env: dict[str, str], queues: str, name: str, pool: str = "solo"
+    *,
+    env: dict[str, str],
+    queues: str,
+    name: str,
+    pool: str = "solo",
+    concurrency: int | None = None,
 ) -> Iterator[subprocess.Popen]:
     """Start a real `celery worker` process with `env` on top of ours; wait until it answers.
 
-    `pool="prefork"` runs tasks in child processes (two), as `make run` and production do."""
+    `pool="prefork"` runs tasks in child processes (two unless `concurrency` says), as
+    `make run` and production do."""
     from shadowvault.celery import app
 
     logfile = Path(tempfile.mkdtemp(prefix="sv-worker-")) / "worker.log"
     hostname = f"{name}-{os.getpid()}@localhost"
+    if concurrency is None:
+        concurrency = 2 if pool == "prefork" else 1
     process = celery_process(
         "worker",
         "--pool",
         pool,
-        *(["--concurrency", "2"] if pool == "prefork" else []),
+        "--concurrency",
+        str(concurrency),
         "--queues",
         queues,
         "--hostname",
@@ -256,7 +265,9 @@ def aria2_daemon(*, port: int, secret: str) -> Iterator[str]:
             "--rpc-listen-all=false",
             f"--rpc-secret={secret}",
             f"--dir={workdir}",
-            "--enable-dht=false",  # offline: no DHT, no peer exchange, no local discovery
+            "--follow-torrent=false",  # http(s) only, as make run's: BitTorrent is libtorrent's
+            "--follow-metalink=false",
+            "--enable-dht=false",
             "--enable-peer-exchange=false",
             "--bt-enable-lpd=false",
             "--seed-time=0",

@@ -4,17 +4,44 @@
 streams into a clean container without re-encoding: no global or per-stream tags (titles,
 comments, encoder, release-group notes), no chapters, no attachments (fonts, cover art), no
 data streams; only each audio and subtitle stream's language is written back.
+
+Downloaded bytes are hostile until proven media. Left to itself, ffmpeg picks a demuxer from
+the content and opens whatever it names: a "film" that is an HLS playlist or a concat list
+makes it read other files on this machine (another job's download, another tenant's upload)
+or URLs. So every call on a downloaded file takes its input options from `media_input`: the
+file's first bytes must be one of the containers in `DEMUXERS`, it is read with that demuxer
+and no other (`-f`, `-format_whitelist`), and only as a local file (`-protocol_whitelist
+file`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROBE_TIMEOUT = 120
+SNIFF_BYTES = 1024
+# The containers a downloaded file may be, by the ffmpeg demuxer that reads each: what video
+# releases and their subtitles come in. None of them opens other files or URLs (mov's
+# external data references stay off, ffmpeg's default). Out: playlists (hls, dash), concat
+# lists, image sequences, and every demuxer that takes a URL.
+DEMUXERS = ("matroska", "mov", "avi", "mpegts", "flv", "mpeg", "asf", "srt", "ass", "webvtt")
+MOV_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"styp", b"pnot")
+ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+SRT_CUE = re.compile(rb"\s*\d+\s*\r?\n\d{1,2}:\d\d:\d\d[,.]\d{3}\s*-->")
+# What a refused file looks like, for the error: the first match names it.
+LOOKALIKES = (
+    (b"#EXTM3U", "an HLS playlist (#EXTM3U), which makes ffmpeg read the files it names"),
+    (b"ffconcat", "an ffmpeg concat list, which makes ffmpeg read the files it names"),
+    (b"file ", "an ffmpeg concat list, which makes ffmpeg read the files it names"),
+    (b"<?xml", "an XML document (a DASH manifest or a playlist?)"),
+    (b"<MPD", "a DASH manifest, which makes ffmpeg read the files it names"),
+    (b"<", "a web page or other markup"),
+)
 # Containers kept as they are; anything else becomes Matroska, which holds every codec.
 KEPT_CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "matroska"}
 
@@ -35,6 +62,64 @@ class MediaFacts:
     languages: dict[str, list[str]] = field(default_factory=dict)  # "audio"/"subtitle" -> codes
 
 
+def container_sniff(head: bytes) -> str | None:
+    """The demuxer (one of DEMUXERS) for a file starting with `head`, or None."""
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "matroska"  # EBML: Matroska and WebM
+    if head[4:8] in MOV_BOXES:
+        return "mov"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "avi"
+    for offset, size in ((0, 188), (4, 192)):  # MPEG-TS, and M2TS's 4-byte prefix
+        packets = head[offset : offset + 3 * size : size]
+        if len(head) >= offset + size + 1 and packets == b"G" * len(packets):
+            return "mpegts"
+    if head.startswith(b"FLV\x01"):
+        return "flv"
+    if head.startswith(b"\x00\x00\x01\xba"):
+        return "mpeg"  # MPEG program stream (.mpg, .vob)
+    if head.startswith(ASF_GUID):
+        return "asf"
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    if text.startswith(b"WEBVTT"):
+        return "webvtt"
+    if text.lstrip().startswith(b"[Script Info]"):
+        return "ass"
+    if SRT_CUE.match(text):
+        return "srt"
+    return None
+
+
+def media_input(path: Path) -> list[str]:
+    """The input options with which ffmpeg or ffprobe may read the downloaded file `path`.
+
+    Raises MediaError (permanent) when its first bytes are not a container of DEMUXERS.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise MediaError(f"cannot read {path.name}: {exc.strerror}") from exc
+    demuxer = container_sniff(head)
+    if demuxer is None:
+        stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        looks = next(
+            (what for start, what in LOOKALIKES if stripped.startswith(start)),
+            "no container ShadowVault reads" if head else "nothing (the file is empty)",
+        )
+        raise MediaError(f"{path.name} is not a media file: its first bytes are {looks}")
+    return [
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        ",".join(DEMUXERS),
+        "-f",
+        demuxer,
+        "-i",
+        f"file:{path}",
+    ]
+
+
 def media_probe(path: Path) -> MediaFacts:
     """What ffprobe reads in `path`; MediaError (permanent) when it is not a video."""
     try:
@@ -47,7 +132,7 @@ def media_probe(path: Path) -> MediaFacts:
                 "json",
                 "-show_format",
                 "-show_streams",
-                str(path),
+                *media_input(path),
             ],
             capture_output=True,
             text=True,
@@ -117,8 +202,7 @@ def media_scrub(
         "error",
         "-nostdin",
         "-y",
-        "-i",
-        str(source),
+        *media_input(source),
         *maps,
         "-c",
         "copy",
@@ -142,7 +226,7 @@ def media_scrub(
     ]
     if muxer == "mp4":
         command += ["-movflags", "+faststart"]  # the index first: players start at once
-    command += ["-progress", "pipe:1", "-f", muxer, str(target)]
+    command += ["-progress", "pipe:1", "-f", muxer, f"file:{target}"]
     run_with_progress(command, facts.duration, progress)
 
 
