@@ -284,3 +284,42 @@ def test_a_file_gone_from_the_vault_is_a_404(direct_gateway, store_file, vault_r
     FilesystemBackend(vault_root).delete(media_file.locator)
 
     assert get(direct_gateway, link_path(media_file)).status_code == 404
+
+
+def test_storing_identical_content_again_keeps_a_resumed_download_going(
+    direct_gateway, film, store_file, vault_root
+) -> None:
+    media_file, data = film
+    an_hour_ago = time.time() - 3600  # nginx's ETag is the file's mtime (seconds) and size
+    os.utime(FilesystemBackend(vault_root).path_of(media_file.locator), (an_hour_ago,) * 2)
+    started = get(direct_gateway, link_path(media_file), Range="bytes=0-99")
+
+    store_file(data)  # the same content uploaded again
+    resumed = get(
+        direct_gateway,
+        link_path(media_file),
+        Range="bytes=100-",
+        **{"If-Range": started.headers["ETag"]},
+    )
+
+    assert (resumed.status_code, resumed.content) == (206, data[100:])
+
+
+def test_every_answer_sent_from_the_vault_names_the_file(direct_gateway, store_file) -> None:
+    media_file = store_file(os.urandom(4096), name="Amélie (2001).mkv")
+    url = direct_gateway.url + link_path(media_file)
+    asks = [
+        ("GET", {}),
+        ("GET", {"Range": "bytes=5-"}),
+        ("HEAD", {}),
+        ("GET", {"Range": "bytes=0-1,5-6"}),  # multipart
+        ("GET", {"Range": "bytes=5-", "If-Range": '"stale"'}),  # the whole file
+        ("GET", {"If-None-Match": get(direct_gateway, link_path(media_file)).headers["ETag"]}),
+    ]
+
+    answers = [requests.request(m, url, headers={**HOST, **h}, timeout=30) for m, h in asks]
+
+    assert [answer.status_code for answer in answers] == [200, 206, 200, 206, 200, 304]
+    assert {answer.headers["Content-Disposition"] for answer in answers} == {
+        "inline; filename*=UTF-8''Am%C3%A9lie%20%282001%29.mkv"
+    }
