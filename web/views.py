@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from library.models import Genre, MediaFile, Title
-from library.selectors import title_detail, title_list
+from library.selectors import title_detail, title_list, title_search
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
 from shadowvault.login_throttle import ThrottledLoginMixin, locked_status
@@ -51,8 +51,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     titles = title_list(tenant=request.tenant)
-    if query:
-        titles = titles.filter(title__icontains=query)
+    titles = title_search(titles, query)
     if kind in Title.Kind.values:
         titles = titles.filter(kind=kind)
     genre, year = request.GET.get("genre", ""), request.GET.get("year", "")
