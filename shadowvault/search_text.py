@@ -27,8 +27,9 @@ def search_fold(text: str) -> str:
 
 
 def search_text(*names: str) -> str:
-    """What a search looks in: every non-empty name, folded."""
-    return NAMES_APART.join(search_fold(name) for name in names if name)
+    """What a search looks in: every name, folded, each once (it sits in an index)."""
+    folded = dict.fromkeys(search_fold(name) for name in names)
+    return NAMES_APART.join(name for name in folded if name)
 
 
 class Searchable:
