@@ -66,6 +66,23 @@ def bench_site():
     return tenant, user
 
 
+def seeded_title(tenant, n: int, rng: random.Random):
+    from library.models import Title
+    from shadowvault.search_text import search_text
+
+    name = f"{rng.choice(WORDS_A).title()} {rng.choice(WORDS_B).title()} {n}"
+    return Title(
+        tenant=tenant,
+        kind=Title.Kind.SERIES if n % 10 == 0 else Title.Kind.MOVIE,
+        tmdb_id=n + 1,
+        title=name,
+        search_text=search_text(name),  # bulk inserts skip save(), which keeps it
+        year=rng.randint(1920, 2026),
+        popularity=rng.random() * 100,
+        overview="A title seeded for the benchmark.",
+    )
+
+
 def seed(tenant, *, start: int, count: int, rng: random.Random) -> None:
     """Add `count` titles: 10% series (2 seasons of 5 episodes), 2 genres each, files."""
     from django.db import transaction
@@ -78,16 +95,7 @@ def seed(tenant, *, start: int, count: int, rng: random.Random) -> None:
         size = min(batch, start + count - offset)
         with transaction.atomic():
             titles = Title.objects.bulk_create(
-                Title(
-                    tenant=tenant,
-                    kind=Title.Kind.SERIES if n % 10 == 0 else Title.Kind.MOVIE,
-                    tmdb_id=n + 1,
-                    title=f"{rng.choice(WORDS_A).title()} {rng.choice(WORDS_B).title()} {n}",
-                    year=rng.randint(1920, 2026),
-                    popularity=rng.random() * 100,
-                    overview="A title seeded for the benchmark.",
-                )
-                for n in range(offset, offset + size)
+                seeded_title(tenant, n, rng) for n in range(offset, offset + size)
             )
             links = Title.genres.through
             links.objects.bulk_create(

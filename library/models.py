@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from shadowvault.search_text import Searchable
+
 from .public_ids import new_file_public_id, new_title_slug
 
 
@@ -75,7 +77,7 @@ class Genre(models.Model):
         return self.name
 
 
-class Title(models.Model):
+class Title(Searchable, models.Model):
     class Kind(models.TextChoices):
         MOVIE = "movie", "Movie"
         SERIES = "series", "Series"
@@ -86,6 +88,8 @@ class Title(models.Model):
     tmdb_id = models.PositiveIntegerField(null=True, blank=True)
     title = models.CharField(max_length=300)
     original_title = models.CharField(max_length=300, blank=True)
+    # Both names folded for search (shadowvault/search_text.py), kept by save().
+    search_text = models.TextField(blank=True, editable=False)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     overview = models.TextField(blank=True)
     genres = models.ManyToManyField(Genre, blank=True, related_name="titles")
@@ -107,11 +111,11 @@ class Title(models.Model):
         ]
         indexes = [
             # The API's orderings, each led by the tenant every query filters on. The title
-            # index also carries original_title so that `?search=` (LIKE on both names) is
+            # index also carries search_text so that `?search=` (LIKE on the folded names) is
             # checked inside the index while walking it in title order: no row is read that
             # does not match (SQLite: 123 ms -> 17 ms for a page of a word late in the alphabet).
             models.Index(
-                fields=["tenant", "title", "id", "original_title"], name="title_tenant_title"
+                fields=["tenant", "title", "id", "search_text"], name="title_tenant_title"
             ),
             models.Index(fields=["tenant", "year", "id"], name="title_tenant_year"),
             models.Index(fields=["tenant", "created_at", "id"], name="title_tenant_created"),
@@ -119,8 +123,13 @@ class Title(models.Model):
             models.Index(fields=["tenant", "kind", "title"], name="title_tenant_kind"),
         ]
 
+    SEARCHED_FIELDS = ("title", "original_title")
+
     def __str__(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+    def searched_names(self) -> list[str]:
+        return [self.title, self.original_title]
 
 
 class Season(models.Model):

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from shadowvault.search_text import search_fold
+
 from .models import Episode, MediaFile, Season, Tenant, Title
 
 
 def title_list(*, tenant: Tenant) -> QuerySet[Title]:
     """The tenant's titles with their genres: two queries whatever the page size."""
     return Title.objects.filter(tenant=tenant).prefetch_related("genres")
+
+
+def title_search(titles: QuerySet[Title], query: str) -> QuerySet[Title]:
+    """The titles whose name or original name contains `query`, whatever the case and
+    accents (both sides folded: shadowvault/search_text.py)."""
+    folded = search_fold(query.strip())
+    return titles.filter(search_text__contains=folded) if folded else titles
 
 
 def ready_files() -> QuerySet[MediaFile]:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from library.basic_auth import basic_auth_required
 from library.models import Title
+from library.selectors import title_search
 from readvault.models import Chapter, Page, Series
 from readvault.selectors import series_search
 from streaming.objects import StoredObject, media_file_object, page_stored
@@ -131,7 +132,7 @@ def search(request: HttpRequest) -> HttpResponse:
     manga = series_search(tenant=request.tenant, query=query) if query else Series.objects.none()
     titles = Title.objects.none()
     if query:
-        titles = Title.objects.filter(tenant=request.tenant, title__icontains=query)
+        titles = title_search(Title.objects.filter(tenant=request.tenant), query)
     return feed_response(feeds.search_feed(request.tenant, query, manga, titles.order_by("title")))
 
 

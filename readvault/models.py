@@ -7,6 +7,7 @@ from django.db import models
 
 from library.models import Tenant
 from library.public_ids import new_file_public_id, new_title_slug
+from shadowvault.search_text import Searchable
 
 
 class Source(models.Model):
@@ -68,7 +69,7 @@ class Source(models.Model):
                 raise ValidationError(problems)
 
 
-class Series(models.Model):
+class Series(Searchable, models.Model):
     class Status(models.TextChoices):
         ONGOING = "ongoing", "Ongoing"
         COMPLETED = "completed", "Completed"
@@ -83,6 +84,8 @@ class Series(models.Model):
     slug = models.CharField(max_length=16, unique=True, default=new_title_slug, editable=False)
     title = models.CharField(max_length=300)
     alt_titles = models.JSONField(default=list, blank=True)
+    # The title and alternative titles folded for search (shadowvault/search_text.py).
+    search_text = models.TextField(blank=True, editable=False)
     description = models.TextField(blank=True)
     cover_url = models.URLField(blank=True, max_length=1000)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNKNOWN)
@@ -114,8 +117,14 @@ class Series(models.Model):
             ),
         ]
 
+    SEARCHED_FIELDS = ("title", "alt_titles")
+
     def __str__(self) -> str:
         return self.title
+
+    def searched_names(self) -> list[str]:
+        alternatives = self.alt_titles if isinstance(self.alt_titles, list) else []
+        return [self.title, *(name for name in alternatives if isinstance(name, str))]
 
 
 class Chapter(models.Model):

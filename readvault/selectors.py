@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from library.models import Tenant
+from shadowvault.search_text import search_fold
 
 from .models import Chapter, Series
 
 
 def series_search(*, tenant: Tenant, query: str = "") -> QuerySet[Series]:
+    """The tenant's series whose title or an alternative title contains `query`, whatever
+    the case and accents (both sides folded: shadowvault/search_text.py)."""
     series = Series.objects.filter(tenant=tenant).order_by("title", "id")
-    if query:
-        series = series.filter(Q(title__icontains=query) | Q(alt_titles__icontains=query))
-    return series
+    folded = search_fold(query.strip())
+    return series.filter(search_text__contains=folded) if folded else series
 
 
 def chapters_for_reader(series: Series) -> list[Chapter]:

@@ -283,6 +283,12 @@ REST_FRAMEWORK = {
         "library.api.authentication.BasicAppAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["library.api.permissions.IsTenantMember"],
+    # JSON nested past a bound is a 400, not a RecursionError (library/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "library.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "library.api.pagination.TitlePagination",
     "PAGE_SIZE": 24,
     "DEFAULT_THROTTLE_CLASSES": [

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http.request import split_domain_port
 
 from shadowvault.storage import session_pool
@@ -60,9 +62,6 @@ def viewer_may_watch(*, viewer: str, tenant_id: int) -> bool:
     """Whether the user a link was signed for (`u<id>`) may still watch on the tenant's site:
     active, and a member of it (or a superuser). A deleted, deactivated or removed user's
     links stop working; so does a link for anyone who is not a user."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
     if not (viewer.startswith("u") and viewer[1:].isdigit()):
         return False
     return (

@@ -92,18 +92,20 @@ async def authorize_stored(
         return refused("This link is invalid or has expired.\n")
     if not await viewer_allowed(f"{tenant.id}:{viewer}"):
         return refused("This link's user may no longer watch on this site.\n")
-    try:
-        session = None
-        if takes_viewer_slot(stored):  # a Redis round trip: off the event loop
-            seat = partial(stream_seat, stored=stored, viewer=viewer)
+    session = None
+    if takes_viewer_slot(stored):  # a Redis round trip: off the event loop
+        seat = partial(stream_seat, stored=stored, viewer=viewer)
+        try:
             session = await sync_to_async(seat, thread_sensitive=False)()
-    except PoolFull as full:
-        await sync_to_async(metric_increment, thread_sensitive=False)("pool_rejections_total")
-        response = HttpResponse(
-            "Every stream slot is taken; retry shortly.\n", status=503, content_type="text/plain"
-        )
-        response["Retry-After"] = str(full.retry_after)
-        return response
+        except PoolFull as full:
+            await sync_to_async(metric_increment, thread_sensitive=False)("pool_rejections_total")
+            response = HttpResponse(
+                "Every stream slot is taken; retry shortly.\n",
+                status=503,
+                content_type="text/plain",
+            )
+            response["Retry-After"] = str(full.retry_after)
+            return response
     try:
         target = internal_location(stored, session)
     except LocatorInvalid:  # a damaged row: nothing to serve, and nothing to guess

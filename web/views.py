@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from library.app_passwords import app_password_create, app_password_revoke, app_passwords_of
 from library.models import Genre, Title
-from library.selectors import ready_file, title_detail, title_list
+from library.selectors import ready_file, title_detail, title_list, title_search
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
 from shadowvault.login_throttle import ThrottledLoginMixin, locked_status
@@ -63,8 +63,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     titles = title_list(tenant=request.tenant)
-    if query:
-        titles = titles.filter(title__icontains=query)
+    titles = title_search(titles, query)
     if kind in Title.Kind.values:
         titles = titles.filter(kind=kind)
     genre, year = request.GET.get("genre", ""), request.GET.get("year", "")

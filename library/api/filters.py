@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from library.models import Title
+from library.selectors import title_search
 
 
 class TitleFilter(django_filters.FilterSet):
@@ -21,10 +22,7 @@ class TitleFilter(django_filters.FilterSet):
         fields = ["search", "kind", "year", "genre"]
 
     def filter_search(self, queryset: QuerySet[Title], name: str, value: str) -> QuerySet[Title]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(original_title__icontains=value))
+        return title_search(queryset, value)
 
     def filter_genre(self, queryset: QuerySet[Title], name: str, value: str) -> QuerySet[Title]:
         # A subquery, not a join: a join would repeat titles and need DISTINCT.

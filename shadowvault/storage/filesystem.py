@@ -4,7 +4,8 @@
   half-written file is ever visible under its final name.
 - The path comes from the content hash alone (checked as 64 hex digits), never from a name or
   anything else a user supplied.
-- An identical file is stored once: the second `put` finds it and keeps the one copy.
+- An identical file is stored once: the second `put` finds it and keeps the one copy as it
+  was (same inode, same mtime: nginx's ETag for it does not change).
 - A put killed midway leaves its temporary file in `incoming/`; `leftovers_sweep` (beat)
   removes those no put has written to for a while.
 """
@@ -91,6 +92,16 @@ class PageCacheProbe:
             self.address = None
 
 
+def _already_stored(final: Path, size: int) -> bool:
+    """Whether the content-addressed file is there whole. Then it stays as it is: replacing
+    it would change its mtime, so nginx's ETag for it, and a viewer's resumed download
+    (If-Range) would start again from the beginning."""
+    try:
+        return final.stat().st_size == size
+    except FileNotFoundError:
+        return False
+
+
 def object_relative_path(locator: Locator) -> str:
     """`ab/cd/abcd…`: where a filesystem locator's file lives under `VAULT_ROOT/objects`.
 
@@ -146,7 +157,8 @@ class FilesystemBackend(StorageBackend):
             locator = {"backend": self.name, "sha256": digest.hexdigest(), "size": done}
             final = self.path_of(locator)
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp_name, final)  # atomic; an identical file is simply replaced
+            if not _already_stored(final, done):
+                os.replace(temp_name, final)  # atomic
         finally:
             if os.path.exists(temp_name):
                 os.unlink(temp_name)

@@ -240,6 +240,8 @@ def test_opensearch_describes_a_search_that_finds_manga_and_titles(
     assert [(e.title, e.links[0].href) for e in films.entries] == [
         ("Alien (1979)", f"/opds/titles/{catalog['movie'].slug}/")
     ]
+    folded = parsed(get("/opds/search/?q=AL%C3%8DEN"))  # "ALÍEN": case and accents folded
+    assert [e.title for e in folded.entries] == ["Alien (1979)"]
     assert parsed(get("/opds/search/?q=")).entries == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -36,9 +37,12 @@ class Gateway:
 
     def origin_reads(self, public_id: str) -> int:
         """How many ranged reads the origin served for `public_id` so far."""
-        return sum(
-            f" {public_id} bytes=" in line for line in self.origin_log.read_text().splitlines()
-        )
+        return len(self.origin_ranges(public_id))
+
+    def origin_ranges(self, public_id: str) -> list[tuple[int, int]]:
+        """The (first, last) byte of each ranged read the origin served for `public_id`."""
+        found = re.finditer(rf" {public_id} bytes=(\d+)-(\d+)", self.origin_log.read_text())
+        return [(int(match[1]), int(match[2])) for match in found]
 
 
 @pytest.fixture(scope="module")

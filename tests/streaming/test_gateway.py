@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -24,6 +27,8 @@ pytestmark = pytest.mark.integration
 
 SIZE = 3 * MiB + 12345
 HOST = {"Host": "tenant-a.test"}
+# Every answer names the file, whichever way nginx found its bytes.
+NAMED = "inline; filename*=UTF-8''Film%20%282001%29%20%5B1080p%5D.mkv"
 
 
 @pytest.fixture(params=["cached", "direct"])
@@ -65,9 +70,7 @@ def test_ranges_come_back_byte_exact(any_gateway, film, range_header, start, end
     if range_header:
         assert response.headers["Content-Range"] == f"bytes {start}-{end}/{SIZE}"
     assert response.headers["Content-Type"] == "video/x-matroska"
-    assert response.headers["Content-Disposition"] == (
-        "inline; filename*=UTF-8''Film%20%282001%29%20%5B1080p%5D.mkv"
-    )
+    assert response.headers["Content-Disposition"] == NAMED
     assert response.headers["Cache-Control"] == "private, max-age=3600"
     assert response.headers["ETag"]  # strong, per stored file: If-Range needs it
     if not range_header:  # a player learns from the full answer that it may seek
@@ -86,6 +89,7 @@ def test_head_answers_headers_only(any_gateway, film) -> None:
     response = requests.head(any_gateway.url + link_path(media_file), headers=HOST, timeout=30)
     assert response.status_code == 200
     assert response.headers["Content-Length"] == str(SIZE)
+    assert response.headers["Content-Disposition"] == NAMED
     assert response.content == b""
 
 
@@ -124,7 +128,8 @@ def test_conditional_requests(any_gateway, film) -> None:
     media_file, data = film
     etag = get(any_gateway, link_path(media_file), Range="bytes=0-0").headers["ETag"]
 
-    assert get(any_gateway, link_path(media_file), **{"If-None-Match": etag}).status_code == 304
+    unchanged = get(any_gateway, link_path(media_file), **{"If-None-Match": etag})
+    assert (unchanged.status_code, unchanged.headers["Content-Disposition"]) == (304, NAMED)
     assert (
         get(any_gateway, link_path(media_file), **{"If-Match": '"something-else"'}).status_code
         == 412
@@ -134,6 +139,7 @@ def test_conditional_requests(any_gateway, film) -> None:
     stale = get(any_gateway, link_path(media_file), Range="bytes=10-19", **{"If-Range": '"old"'})
     assert (resumed.status_code, resumed.content) == (206, data[10:20])
     assert (stale.status_code, stale.content) == (200, data)  # a changed file comes whole
+    assert {resumed.headers["Content-Disposition"], stale.headers["Content-Disposition"]} == {NAMED}
 
 
 def test_the_cached_way_tags_each_file_with_its_content_hash(gateway, film) -> None:
@@ -284,3 +290,83 @@ def test_a_file_gone_from_the_vault_is_a_404(direct_gateway, store_file, vault_r
     FilesystemBackend(vault_root).delete(media_file.locator)
 
     assert get(direct_gateway, link_path(media_file)).status_code == 404
+
+
+def test_storing_identical_content_again_keeps_a_resumed_download_going(
+    direct_gateway, film, store_file, vault_root
+) -> None:
+    media_file, data = film
+    an_hour_ago = time.time() - 3600  # nginx's ETag is the file's mtime (seconds) and size
+    os.utime(FilesystemBackend(vault_root).path_of(media_file.locator), (an_hour_ago,) * 2)
+    started = get(direct_gateway, link_path(media_file), Range="bytes=0-99")
+
+    store_file(data)  # the same content uploaded again
+    resumed = get(
+        direct_gateway,
+        link_path(media_file),
+        Range="bytes=100-",
+        **{"If-Range": started.headers["ETag"]},
+    )
+
+    assert (resumed.status_code, resumed.content) == (206, data[100:])
+
+
+# A cold file through the slice cache costs storage reads near where its viewer is. nginx's
+# slice module asks for the next slice as soon as the last one is handed on; with sendfile,
+# handing on was queueing a reference to the cached slice, so a viewer taking the bytes
+# slowly (a player whose buffer is full) made nginx fetch the whole file from the origin.
+COLD_SIZE = 40 * MiB
+# What may lie between a viewer and the furthest slice read for it: the kernel's socket
+# buffers (up to 4 MiB on this kind of machine), the gateway's copy buffers and a slice.
+AHEAD = 8 * MiB
+
+
+@contextmanager
+def viewer(gateway, path: str, first_byte: int) -> Iterator[socket.socket]:
+    """A player's connection asking for everything from `first_byte`, its window small."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)  # before connect: fixed
+    sock.connect(("127.0.0.1", int(gateway.url.rsplit(":", 1)[1])))
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: tenant-a.test\r\nRange: bytes={first_byte}-\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    sock.sendall(request.encode())
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def watch(sock: socket.socket, *, take: int, then_pause: float) -> int:
+    """Take about `take` bytes at a player's pace, then stop taking for `then_pause` s (its
+    buffer is full); the bytes taken, headers included."""
+    taken = 0
+    while taken < take:
+        chunk = sock.recv(64 * 1024)
+        assert chunk, "the gateway closed the stream"
+        taken += len(chunk)
+        time.sleep(0.01)
+    time.sleep(then_pause)
+    return taken
+
+
+def test_a_slow_viewer_costs_reads_near_its_position_not_the_whole_file(
+    gateway, store_file
+) -> None:
+    media_file = store_file(os.urandom(COLD_SIZE))
+    seek = 24 * MiB
+
+    # a viewer plays the start, pauses, then seeks into the middle and pauses again
+    with viewer(gateway, link_path(media_file), 0) as sock:
+        from_start = watch(sock, take=2 * MiB, then_pause=1.0)
+        start_ranges = gateway.origin_ranges(media_file.public_id)
+    with viewer(gateway, link_path(media_file), seek) as sock:
+        from_seek = watch(sock, take=2 * MiB, then_pause=1.0)
+    seek_ranges = gateway.origin_ranges(media_file.public_id)[len(start_ranges) :]
+
+    assert max(last for _, last in start_ranges) < from_start + AHEAD
+    assert seek_ranges, "the seek was served without the origin: read ahead before it"
+    assert min(first for first, _ in seek_ranges) == seek  # nothing before the new position
+    assert max(last for _, last in seek_ranges) < seek + from_seek + AHEAD
+    assert gateway.origin_reads(media_file.public_id) <= (4 + 2 * AHEAD) // MiB < COLD_SIZE // MiB

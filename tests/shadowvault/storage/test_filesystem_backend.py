@@ -54,6 +54,18 @@ def test_an_identical_file_is_stored_once(backend, source, tmp_path) -> None:
     assert len([p for p in (backend.root / "objects").rglob("*") if p.is_file()]) == 1
 
 
+def test_storing_identical_content_again_leaves_the_stored_file_as_it_was(backend, source):
+    stored = backend.path_of(backend.put(source, name="a"))
+    os.utime(stored, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))  # stored long ago
+    before = stored.stat()
+
+    backend.put(source, name="b")
+
+    after = stored.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert not any((backend.root / "incoming").iterdir())
+
+
 @pytest.mark.parametrize(
     ("start", "end"),
     [(0, 0), (0, 99), (CHUNK_BYTES - 1, CHUNK_BYTES), (12345, 3 * CHUNK_BYTES), (-1, -1)],
