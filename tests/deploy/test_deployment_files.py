@@ -165,14 +165,7 @@ def test_the_dockerfile_copies_and_runs_what_exists() -> None:
         assert (ROOT / needed).exists()
 
 
-def devstack_workers() -> tuple:
-    spec = importlib.util.spec_from_file_location("devstack", ROOT / "scripts" / "devstack.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.WORKERS
-
-
-def test_downloads_have_workers_of_their_own_and_every_queue_a_worker(compose) -> None:
+def test_downloads_have_workers_of_their_own_and_every_queue_a_worker(compose, devstack) -> None:
     # a download that stalls holds a download slot, never one the rest of the pipeline needs
     from shadowvault.celery import QUEUES
 
@@ -181,7 +174,7 @@ def test_downloads_have_workers_of_their_own_and_every_queue_a_worker(compose) -
         for service in compose["services"].values()
         if "--queues" in service.get("command", [])
     ]
-    devstack_groups = [queues.split(",") for _, queues, _, _ in devstack_workers()]
+    devstack_groups = [queues.split(",") for _, queues, _, _ in devstack.WORKERS]
     for groups in (compose_groups, devstack_groups):
         assert {queue for group in groups for queue in group} == set(QUEUES)
         for download in ("fetch", "torrent"):
