@@ -48,17 +48,16 @@ def work_dir_remove(job_id: int) -> None:
     shutil.rmtree(work_dir(job_id), ignore_errors=True)
 
 
-def job_claim(
-    job_id: int, *, states: tuple[str, ...], running: str, owner: str
-) -> IngestJob | None:
+def job_claim(job_id: int, *, states: tuple[str, ...], running: str, owner: str, model=IngestJob):
     """Take the job for a step: it must be in `states`, and not leased by a live worker.
 
-    Returns the job, now in `running` and leased to `owner`, or None (another worker has
-    it, or it moved on, or it was cancelled).
+    Returns the job (an IngestJob, or a row of `model`: any leased job with the same fields),
+    now in `running` and leased to `owner`, or None (another worker has it, or it moved on,
+    or it was cancelled).
     """
     now = timezone.now()
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner)
-    claimed = IngestJob.objects.filter(Q(id=job_id) & Q(state__in=states) & free).update(
+    claimed = model.objects.filter(Q(id=job_id) & Q(state__in=states) & free).update(
         state=running,
         lease_owner=owner,
         lease_until=now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
@@ -68,8 +67,8 @@ def job_claim(
     )
     if not claimed:
         return None
-    IngestJob.objects.filter(id=job_id, started_at__isnull=True).update(started_at=now)
-    return IngestJob.objects.get(id=job_id)
+    model.objects.filter(id=job_id, started_at__isnull=True).update(started_at=now)
+    return model.objects.get(id=job_id)
 
 
 class JobHeartbeat:
@@ -111,9 +110,11 @@ class JobHeartbeat:
         fields["eta"] = (
             int((total - done) / speed) if speed and total and done is not None else None
         )
-        renewed = IngestJob.objects.filter(
-            id=self.job.id, state=self.job.state, lease_owner=self.job.lease_owner
-        ).update(**fields)
+        renewed = (
+            type(self.job)
+            .objects.filter(id=self.job.id, state=self.job.state, lease_owner=self.job.lease_owner)
+            .update(**fields)
+        )
         if not renewed:
             raise JobCancelled(f"job {self.job.id} was cancelled or taken over")
 
@@ -131,12 +132,14 @@ def job_advance(job: IngestJob, *, to: str, next_task=None, error: str = "") -> 
         "eta": None,
         "updated_at": now,
     }
-    if to in IngestJob.FINISHED or to == State.NEEDS_REVIEW:
-        fields["finished_at"] = now if to in IngestJob.FINISHED else None
+    if to in type(job).FINISHED or to == State.NEEDS_REVIEW:
+        fields["finished_at"] = now if to in type(job).FINISHED else None
     with transaction.atomic():
-        moved = IngestJob.objects.filter(
-            id=job.id, state=job.state, lease_owner=job.lease_owner
-        ).update(**fields)
+        moved = (
+            type(job)
+            .objects.filter(id=job.id, state=job.state, lease_owner=job.lease_owner)
+            .update(**fields)
+        )
         if moved and next_task is not None:
             transaction.on_commit(lambda: next_task.delay(job.id))
     if moved:
@@ -148,8 +151,9 @@ def job_end(job: IngestJob, *, state: str, error: str = "") -> bool:
     """Move an unfinished job to a final state, releasing its lease; False if it had ended."""
     now = timezone.now()
     return bool(
-        IngestJob.objects.filter(id=job.id)
-        .exclude(state__in=IngestJob.FINISHED)
+        type(job)
+        .objects.filter(id=job.id)
+        .exclude(state__in=type(job).FINISHED)
         .update(
             state=state,
             error=error[:4000],
@@ -172,7 +176,7 @@ def job_fail(job: IngestJob, reason: str) -> None:
 
 def job_note_error(job: IngestJob, reason: str) -> None:
     """A transient error: say so on the job while it waits for its retry."""
-    IngestJob.objects.filter(id=job.id).update(
+    type(job).objects.filter(id=job.id).update(
         error=f"retrying: {reason}"[:4000], lease_owner="", lease_until=None
     )
 

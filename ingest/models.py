@@ -107,3 +107,50 @@ class IngestItem(models.Model):
 
     def __str__(self) -> str:
         return self.clean_name or self.source_path
+
+
+class WebVersionJob(models.Model):
+    """Preparing what a browser plays for one stored original (ingest/playback.py).
+
+    Its own step after the ingest job: leased like the ingest steps (ingest/jobs.py), with
+    its own progress and error. Failing leaves the original ready and playable by link.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PREPARING = "preparing", "Preparing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    RUNNING = (State.PREPARING,)
+    FINISHED = (State.READY, State.FAILED, State.CANCELLED)
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="web_jobs")
+    media_file = models.OneToOneField(MediaFile, on_delete=models.CASCADE, related_name="web_job")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    profile = models.CharField(max_length=8, blank=True, choices=MediaFile.Profile.choices)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    progress = models.FloatField(default=0, help_text="Percent.")
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
+    speed = models.PositiveBigIntegerField(default=0, help_text="Bytes per second.")
+    eta = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "state"], name="webjob_tenant_state")]
+
+    def __str__(self) -> str:
+        return f"web version of {self.media_file}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED

@@ -30,8 +30,15 @@ from .jobs import (
     work_dir,
     work_dir_remove,
 )
-from .models import IngestJob
+from .models import IngestItem, IngestJob, WebVersionJob
 from .services import job_identify, job_sanitise, job_store
+from .webversion import (
+    web_job_enqueue,
+    web_job_fail,
+    web_version_prepare,
+    web_work_dir,
+    web_work_dir_remove,
+)
 
 log = logging.getLogger(__name__)
 State = IngestJob.State
@@ -44,9 +51,14 @@ def run_step(
     *,
     states: tuple[str, ...],
     running: str,
-    step: Callable[[IngestJob], None],
+    step: Callable,
+    model=IngestJob,
+    fail: Callable = job_fail,
 ) -> None:
-    job = job_claim(job_id, states=states, running=running, owner=task.request.id or "eager")
+    """Claim job `job_id` (a row of `model`) for `step` and run it; failures end it by
+    `fail` with the reason, transient ones retry with backoff."""
+    owner = task.request.id or "eager"
+    job = job_claim(job_id, states=states, running=running, owner=owner, model=model)
     if job is None:
         return  # another worker has it, it moved on, or it was cancelled
     started = time.monotonic()
@@ -57,13 +69,13 @@ def run_step(
         log.info("ingest job %s was cancelled during %s", job_id, running)
     except JobFailed as failure:
         if failure.permanent or task.request.retries >= MAX_RETRIES:
-            job_fail(job, failure.reason)
+            fail(job, failure.reason)
         else:
             job_note_error(job, failure.reason)
             raise task.retry(countdown=retry_countdown(task.request.retries)) from failure
     except Exception as exc:  # a bug must fail the job, not leave it stuck
         log.exception("ingest job %s: unexpected error in %s", job_id, running)
-        job_fail(job, f"internal error in {running}: {exc!r}")
+        fail(job, f"internal error in {running}: {exc!r}")
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
@@ -101,9 +113,43 @@ def store_job_task(self: Task, job_id: int) -> None:
     def step(job: IngestJob) -> None:
         job_store(job)
         if job_advance(job, to=State.READY):
+            web_jobs_start(job)
             work_dir_remove(job.id)
 
     run_step(self, job_id, states=(State.STORING,), running=State.STORING, step=step)
+
+
+# The web-version step outlasts the ingest steps' limits: an encode runs about real time.
+@shared_task(
+    bind=True,
+    max_retries=MAX_RETRIES,
+    time_limit=settings.CELERY_TASK_MAX_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_MAX_TIME_LIMIT - 60,
+)
+def webversion_prepare_task(self: Task, job_id: int) -> None:
+    def step(job: WebVersionJob) -> None:
+        web_version_prepare(job)
+        if job_advance(job, to=WebVersionJob.State.READY):
+            web_work_dir_remove(job.id)
+
+    run_step(
+        self,
+        job_id,
+        states=(WebVersionJob.State.QUEUED, WebVersionJob.State.PREPARING),
+        running=WebVersionJob.State.PREPARING,
+        step=step,
+        model=WebVersionJob,
+        fail=web_job_fail,
+    )
+
+
+def web_jobs_start(job: IngestJob) -> None:
+    """Hand each stored file (and its sanitised copy, so it is not read back) to the
+    web-version step."""
+    for item in job.items.filter(state=IngestItem.State.STORED).select_related("media_file"):
+        if item.media_file is not None:
+            source = work_dir(job.id) / item.sanitised_path if item.sanitised_path else None
+            web_job_enqueue(media_file=item.media_file, source=source)
 
 
 STEP_TASKS = {
@@ -126,6 +172,13 @@ def jobs_recover_task() -> int:
     for job_id, state in stuck.values_list("id", "state"):
         STEP_TASKS[state].delay(job_id)
         count += 1
+    web_stuck = WebVersionJob.objects.filter(
+        state__in=(WebVersionJob.State.QUEUED, WebVersionJob.State.PREPARING),
+        updated_at__lt=quiet_since,
+    ).exclude(lease_until__gt=timezone.now())
+    for job_id in web_stuck.values_list("id", flat=True):
+        webversion_prepare_task.delay(job_id)
+        count += 1
     if count:
         log.warning("re-enqueued %d stuck ingest job(s)", count)
     return count
@@ -137,15 +190,18 @@ def work_dirs_sweep_task() -> int:
     root = work_dir(0).parent
     if not root.is_dir():
         return 0
-    active = set(
-        IngestJob.objects.exclude(state__in=IngestJob.FINISHED).values_list("id", flat=True)
-    )
     removed = 0
-    for path in root.glob("job-*"):
-        job_id = path.name.removeprefix("job-")
-        if job_id.isdigit() and int(job_id) not in active:
-            work_dir_remove(int(job_id))
-            removed += 1
+    for model, directory, remove in (
+        (IngestJob, work_dir, work_dir_remove),
+        (WebVersionJob, web_work_dir, web_work_dir_remove),
+    ):
+        active = set(model.objects.exclude(state__in=model.FINISHED).values_list("id", flat=True))
+        prefix = directory(0).name.removesuffix("0")
+        for path in root.glob(f"{prefix}*"):
+            job_id = path.name.removeprefix(prefix)
+            if job_id.isdigit() and int(job_id) not in active:
+                remove(int(job_id))
+                removed += 1
     return removed
 
 

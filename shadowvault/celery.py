@@ -18,6 +18,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 QUEUE_BY_TASK_PREFIX = (
     ("ingest.tasks.fetch_", "fetch"),
     ("ingest.tasks.sanitise_", "media"),
+    ("ingest.tasks.webversion_", "media"),
     ("ingest.tasks.store_", "upload"),
     ("readvault.tasks.", "readvault"),
 )

@@ -175,6 +175,10 @@ INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=50 * 1024**3)
 # A magnet without metadata, or a download without progress, for this long fails as stalled.
 INGEST_STALL_SECONDS = env.int("INGEST_STALL_SECONDS", default=600)
 INGEST_MAX_HEIGHT = env.int("INGEST_MAX_HEIGHT", default=1080)
+# Web versions encoded to H.264 (HEVC, MPEG-4 Part 2, 10-bit sources...): libx264's preset
+# (ultrafast ... veryslow: slower is smaller at the same quality) and CRF (lower is better).
+INGEST_WEB_PRESET = env.str("INGEST_WEB_PRESET", default="veryfast")
+INGEST_WEB_CRF = env.int("INGEST_WEB_CRF", default=21)
 # A running step renews its lease this often-ish; a worker that dies frees the job after it.
 INGEST_LEASE_SECONDS = env.int("INGEST_LEASE_SECONDS", default=90)
 # Where jobs download and remux (a directory per job, removed whatever happens).

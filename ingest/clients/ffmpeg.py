@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,9 +148,10 @@ def media_probe(path: Path) -> MediaFacts:
     info = json.loads(result.stdout or "{}")
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video" and not is_cover(s)), None)
-    if video is None:
-        raise MediaError(f"{path.name} has no video stream")
     audio = next((s for s in streams if s.get("codec_type") == "audio"), {})
+    if video is None and not audio:  # audio alone plays (as audio); nothing at all does not
+        raise MediaError(f"{path.name} has no video or audio stream")
+    video = video or {}
     duration = info.get("format", {}).get("duration") or video.get("duration")
     languages: dict[str, list[str]] = {"audio": [], "subtitle": []}
     for stream in streams:
@@ -187,7 +189,7 @@ def media_scrub(
 ) -> None:
     """Copy `source`'s streams into `target` with identifying metadata stripped."""
     _, muxer = output_container(target)
-    maps = ["-map", "0:v:0", "-map", "0:a?"]
+    maps = ["-map", "0:V:0?", "-map", "0:a?"]  # V: a video that is not cover art
     if muxer == "matroska":
         maps += ["-map", "0:s?"]  # mp4 and webm cannot hold most subtitle formats
     languages = []
@@ -231,14 +233,32 @@ def media_scrub(
 
 
 def run_with_progress(
-    command: list[str], duration: float | None, progress: Callable[[float], None] | None
-) -> None:
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    for line in process.stdout:
-        key, _, value = line.strip().partition("=")
-        if key == "out_time_us" and value.isdigit() and duration and progress:
-            progress(min(100.0, int(value) / 1e6 / duration * 100))
-    stderr = process.stderr.read() if process.stderr else ""
-    if process.wait() != 0:
-        raise MediaError(f"ffmpeg could not copy the streams: {stderr.strip()[:500]}")
+    command: list[str],
+    duration: float | None,
+    progress: Callable[[float], None] | None,
+    *,
+    failure: str = "ffmpeg could not copy the streams",
+) -> str:
+    """Run ffmpeg `command` (with `-progress pipe:1`), reporting percent done to `progress`;
+    what it said on stderr (errors it went past). MediaError(`failure`: …) when it fails.
+
+    stderr goes to a file (a damaged input can make ffmpeg say more than a pipe holds while
+    we read stdout); ffmpeg is killed if `progress` raises (a cancelled job).
+    """
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:
+                key, _, value = line.strip().partition("=")
+                if key == "out_time_us" and value.isdigit() and duration and progress:
+                    progress(min(100.0, int(value) / 1e6 / duration * 100))
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        errors.seek(0)
+        said = errors.read().strip()
+        if process.wait() != 0:
+            raise MediaError(f"{failure}: {said[-500:]}")
+        return said
