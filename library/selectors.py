@@ -13,7 +13,8 @@ def title_list(*, tenant: Tenant) -> QuerySet[Title]:
 
 
 def ready_files() -> QuerySet[MediaFile]:
-    return MediaFile.objects.filter(state=MediaFile.State.READY)
+    """Ready files, each version on its own (a web version names its original)."""
+    return MediaFile.objects.filter(state=MediaFile.State.READY).select_related("source")
 
 
 def title_detail(*, tenant: Tenant, slug: str) -> Title:

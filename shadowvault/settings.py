@@ -229,6 +229,15 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
+# Browser libraries from npm (package.json, installed by `npm ci` in scripts/bootstrap.sh):
+# only these files of node_modules are static files (web/static_finders.py).
+NODE_MODULES_DIR = BASE_DIR / "node_modules"
+NODE_STATIC_FILES = {"vendor/hls.min.js": "hls.js/dist/hls.min.js"}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "web.static_finders.NodeModulesFinder",
+]
 # WhiteNoise serves the admin's and the API docs' static files from the web process until the
 # gateway (nginx) takes them over; no manifest, so a missing collectstatic never breaks a page.
 STORAGES = {

@@ -1,14 +1,15 @@
 """What the stream path serves: a stored object found by its public id.
 
-Video files (MediaFile) and manga pages (Page), through `STORED_OBJECT_SOURCES`, so that the
-gateway, the authorize view and the origin serve every kind of stored file the same way.
+Video files (MediaFile), their WebVTT subtitles (Subtitle) and manga pages (Page), through
+`STORED_OBJECT_SOURCES`, so that the gateway, the authorize view and the origin serve every
+kind of stored file the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from library.models import MediaFile
+from library.models import MediaFile, Subtitle
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,32 @@ def media_file_object(public_id: str) -> StoredObject | None:
     )
 
 
+def subtitle_object(public_id: str) -> StoredObject | None:
+    """A stored (text) subtitle of a ready file; small, so cached whole."""
+    row = (
+        Subtitle.objects.filter(
+            public_id=public_id, image=False, media_file__state=MediaFile.State.READY
+        )
+        .exclude(locator={})
+        .values(
+            "public_id", "media_file__title__tenant_id", "name", "mime", "size", "sha256", "locator"
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return StoredObject(
+        public_id=row["public_id"],
+        tenant_id=row["media_file__title__tenant_id"],
+        name=row["name"],
+        mime=row["mime"],
+        size=row["size"],
+        sha256=row["sha256"],
+        locator=row["locator"],
+        whole=True,
+    )
+
+
 def page_object(public_id: str) -> StoredObject | None:
     from readvault.models import Chapter, Page
 
@@ -72,7 +99,7 @@ def page_stored(page, tenant_id: int) -> StoredObject:
     )
 
 
-STORED_OBJECT_SOURCES = [media_file_object, page_object]
+STORED_OBJECT_SOURCES = [media_file_object, subtitle_object, page_object]
 
 
 def stored_object(public_id: str) -> StoredObject | None:
