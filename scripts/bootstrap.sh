@@ -13,6 +13,7 @@ OS_PACKAGES=(
   "docker-compose:docker-compose"  # only to validate docker-compose.yml in the tests
   "chromium:chromium"                  # the browser test of the web front
   "chromedriver:chromium-driver"
+  "firefox-esr:firefox-esr"            # the same browser tests in Firefox (Marionette)
   "npm:npm"          # installs the pinned browser libraries (package-lock.json): hls.js
 )
 PYTHON=${PYTHON:-python3}

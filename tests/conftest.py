@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from urllib.parse import urlparse
 
@@ -11,7 +12,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from library.models import Membership, Tenant
-from tests import processes, tmdb_fixture
+from tests import browsers, processes, tmdb_fixture
 from tests.factories import TenantFactory, UserFactory
 from tests.tmdb_fixture import TMDBFixtureServer
 
@@ -116,3 +117,63 @@ def admin_as() -> Callable[..., Client]:
         return client
 
     return make
+
+
+# --- Browsers: headless Chromium and Firefox, each started once per session on first use,
+# reset to a new visitor before each test (tests/browsers.py). ---
+
+
+def _started(name: str) -> Iterator[browsers.Browser]:
+    try:
+        started = browsers.start(name)
+    except browsers.BrowserMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield started
+    started.quit()
+
+
+@pytest.fixture(scope="session")
+def chromium_instance() -> Iterator[browsers.Browser]:
+    yield from _started("chromium")
+
+
+@pytest.fixture(scope="session")
+def firefox_instance() -> Iterator[browsers.Browser]:
+    yield from _started("firefox")
+
+
+def _fresh(request: pytest.FixtureRequest, name: str) -> Iterator[browsers.Browser]:
+    browser = request.getfixturevalue(f"{name}_instance")
+    browser.reset()
+    yield browser
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        with contextlib.suppress(Exception):  # a dead browser has nothing to show
+            browser.screenshot(f"failed-{request.node.name}")
+
+
+@pytest.fixture
+def chromium(request: pytest.FixtureRequest) -> Iterator[browsers.Browser]:
+    """Headless Chromium as a new visitor (no cookies, storage or cache)."""
+    yield from _fresh(request, "chromium")
+
+
+@pytest.fixture
+def firefox(request: pytest.FixtureRequest) -> Iterator[browsers.Browser]:
+    """Headless Firefox ESR as a new visitor (no cookies, storage or cache)."""
+    yield from _fresh(request, "firefox")
+
+
+@pytest.fixture(params=browsers.BROWSERS)
+def browser(request: pytest.FixtureRequest) -> Iterator[browsers.Browser]:
+    """Each browser in turn, as a new visitor: the test runs once in Chromium, once in Firefox."""
+    yield from _fresh(request, request.param)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep the call phase's report on the item: browser fixtures screenshot failures."""
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report

@@ -1,4 +1,5 @@
-"""A person in a real (headless) Chromium: sign in, find a film, play and seek it, read a chapter.
+"""A person in a real (headless) browser, Chromium and Firefox: sign in, find a film, play and
+seek it, read a chapter.
 
 Everything goes through the gateway: nginx, web, origin, the slice cache. Screenshots of each
 page land in artifacts/.
@@ -7,57 +8,20 @@ page land in artifacts/.
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from library.models import Domain
 from readvault.models import Chapter, Page, Series, Source
 from shadowvault.storage.filesystem import FilesystemBackend
+from tests.browsers import sign_in
 from tests.factories import TitleFactory
 
 pytestmark = pytest.mark.integration
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-
-
-@pytest.fixture
-def browser(tmp_path):
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        pytest.fail("chromium and chromedriver are missing: `make bootstrap` installs them")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required",
-        "--mute-audio",
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(driver), options=options)
-    yield browser
-    browser.quit()
-
-
-def shot(browser, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
 def webm_clip(path: Path) -> bytes:
@@ -129,45 +93,40 @@ def test_watch_seek_and_read_in_a_browser(
             mime="image/png",
             sha256=locator["sha256"],
         )
-    wait = WebDriverWait(browser, 30)
+    video = "document.querySelector('video')"
 
-    # sign in
-    browser.get(f"{gateway.url}/accounts/login/")
-    browser.find_element(By.ID, "id_username").send_keys("viewer")
-    browser.find_element(By.ID, "id_password").send_keys("watch-and-read-123")
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait.until(lambda b: "Recent movies" in b.page_source)
-    shot(browser, "home")
+    sign_in(browser, gateway.url, username="viewer", password="watch-and-read-123")
+    browser.wait_for("document.body.innerText.includes('Recent movies')", what="the home page")
+    browser.screenshot("home")
 
     # find the film, open it, play it
-    browser.find_element(By.PARTIAL_LINK_TEXT, "Night of the Living Dead").click()
-    wait.until(lambda b: "▶" in b.page_source)
-    shot(browser, "title")
-    browser.find_element(By.PARTIAL_LINK_TEXT, "Night of the Living Dead (1968)").click()
-    video = wait.until(lambda b: b.find_element(By.TAG_NAME, "video"))
-    browser.execute_script("arguments[0].play()", video)
-    wait.until(lambda b: b.execute_script("return arguments[0].currentTime", video) > 1.0)
-    shot(browser, "playing")
+    browser.click(f"a[href='/title/{film.slug}/']")
+    browser.wait_for("document.body.innerText.includes('▶')", what="the title page")
+    browser.screenshot("title")
+    browser.click(f"a[href='/watch/{media_file.public_id}/']")
+    browser.wait_for(f"{video} && {video}.readyState >= 1", what="the player")
+    browser.run(f"{video}.play()")
+    browser.wait_for(f"{video}.currentTime > 1.0", what="playing past 1 s")
+    browser.screenshot("playing")
 
     # seek to the middle: it plays on from there
-    browser.execute_script("arguments[0].currentTime = arguments[0].duration / 2", video)
-    wait.until(lambda b: b.execute_script("return arguments[0].currentTime", video) > 11.0)
-    assert browser.execute_script("return arguments[0].error", video) is None
-    shot(browser, "seeked")
+    browser.run(f"{video}.currentTime = {video}.duration / 2")
+    browser.wait_for(f"{video}.currentTime > 11.0", what="playing on after the seek")
+    assert browser.run(f"return {video}.error") is None
+    browser.screenshot("seeked")
 
     # read the chapter, page by page
-    browser.get(f"{gateway.url}/manga/")
-    browser.find_element(By.PARTIAL_LINK_TEXT, "Dungeon Meshi").click()
-    browser.find_element(By.PARTIAL_LINK_TEXT, "Chapter 1").click()
-    images = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".reader img"))
-    for image in images:
-        browser.execute_script("arguments[0].scrollIntoView()", image)
-        wait.until(
-            lambda b, i=image: (
-                b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", i)
-                == 400
-            )
-        )
-    shot(browser, "reader")
-    assert len(images) == 3
+    browser.open(f"{gateway.url}/manga/")
+    browser.click(f"a[href='/manga/{series.slug}/']")
+    browser.wait_for("document.body.innerText.includes('Chapter 1')", what="the series page")
+    browser.click(f"a[href='/read/{chapter.id}/']")
+    count = browser.wait_for(
+        "document.querySelectorAll('.reader img').length", what="the reader's pages"
+    )
+    for index in range(count):
+        image = f"document.querySelectorAll('.reader img')[{index}]"
+        browser.run(f"{image}.scrollIntoView()")
+        browser.wait_for(f"{image}.complete && {image}.naturalWidth === 400", what=f"page {index}")
+    browser.screenshot("reader")
+    assert count == 3
     assert gateway.origin_reads(media_file.public_id) >= 1  # the film came through the origin
