@@ -62,9 +62,7 @@ def played_version(media_file: MediaFile, *, as_is: bool = False) -> tuple[Media
     return (web or original), original
 
 
-def playback_for(
-    media_file: MediaFile, *, viewer: str, host: str, as_is: bool = False
-) -> Playback:
+def playback_for(media_file: MediaFile, *, viewer: str, host: str, as_is: bool = False) -> Playback:
     """How `viewer` plays `media_file` (a ready file), with links signed for them."""
     played, original = played_version(media_file, as_is=as_is)
     link = stream_link(stored=media_file_object(played.public_id), viewer=viewer, host=host)

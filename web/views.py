@@ -10,8 +10,8 @@ from library.models import Genre, MediaFile, Title
 from library.selectors import title_detail, title_list
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
-from streaming.objects import stored_object
-from streaming.services import page_links, stream_link, viewer_key
+from streaming.playback import playback_for
+from streaming.services import page_links, viewer_key
 
 from .access import member_required
 
@@ -67,17 +67,23 @@ def title_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @member_required
 def watch(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The player, on the web version of the file when there is one (`?version=original`:
+    the file itself)."""
     media_file = (
-        MediaFile.objects.select_related("title", "episode__season")
+        MediaFile.objects.select_related("title", "episode__season", "source")
         .filter(public_id=public_id, title__tenant=request.tenant, state=MediaFile.State.READY)
         .first()
     )
     if media_file is None:
         raise Http404("No such file.")
-    link = stream_link(
-        stored=stored_object(public_id), viewer=viewer_key(request.user.id), host=request.get_host()
+    playback = playback_for(
+        media_file,
+        viewer=viewer_key(request.user.id),
+        host=request.get_host(),
+        as_is=request.GET.get("version") == "original",
     )
-    return render(request, "web/watch.html", {"file": media_file, "stream_url": link.url})
+    context = {"file": media_file, "playback": playback.as_dict(), "stream_url": playback.url}
+    return render(request, "web/watch.html", context)
 
 
 @member_required
