@@ -162,18 +162,39 @@ def web_source(
     if source.is_file() and source.stat().st_size == original.size:
         return source
     partial = directory / "source.part"
-
-    async def copy() -> None:
-        done = 0
-        with open(partial, "wb") as handle:
-            async for chunk in backend.open_range(original.locator, 0, original.size - 1):
-                handle.write(chunk)
-                done += len(chunk)
-                heartbeat.beat(done=done, total=original.size)
-
-    asyncio.run(copy())
+    with open(partial, "wb") as handle:
+        stored_read(
+            backend,
+            original.locator,
+            original.size,
+            handle,
+            lambda done: heartbeat.beat(done=done, total=original.size),
+        )
     os.replace(partial, source)
     return source
+
+
+def stored_read(backend: StorageBackend, locator: dict, size: int, handle, progress) -> None:
+    """Write a stored object's bytes to `handle`, a chunk at a time.
+
+    The backend's ranged read is asynchronous; each chunk is awaited on a private event loop
+    and written (and reported) outside it, where the database may be used.
+    """
+    chunks = backend.open_range(locator, 0, size - 1)
+    loop = asyncio.new_event_loop()
+    done = 0
+    try:
+        while True:
+            try:
+                chunk = loop.run_until_complete(anext(chunks))
+            except StopAsyncIteration:
+                break
+            handle.write(chunk)
+            done += len(chunk)
+            progress(done)
+    finally:
+        loop.run_until_complete(chunks.aclose())
+        loop.close()
 
 
 def web_version_store(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -87,6 +88,17 @@ def tmdb_settings(tmdb_server: TMDBFixtureServer, settings) -> TMDBFixtureServer
     settings.TMDB_API_KEY = tmdb_fixture.API_KEY
     settings.TMDB_BEARER_TOKEN = ""
     return tmdb_server
+
+
+# --- Media: the everyday kinds of file, made once (tests/media_matrix.py) ---
+
+
+@pytest.fixture(scope="session")
+def media_matrix(tmp_path_factory) -> dict[str, Path]:
+    """Each case of the media matrix as the store step keeps it, by case name."""
+    from tests.media_matrix import matrix_build
+
+    return matrix_build(tmp_path_factory.mktemp("matrix"))
 
 
 # --- API clients ---

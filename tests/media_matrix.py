@@ -168,10 +168,10 @@ def audio_only(directory: Path) -> Path:
 
 
 def hevc_4k(directory: Path) -> Path:
-    """A 3840x2160 HEVC file of one second (five frames): its web version is capped."""
+    """A 3840x2160 HEVC file of one second in two flat frames: its web version is capped."""
     target = directory / "uhd.mkv"
     ffmpeg(
-        *("-f", "lavfi", "-i", "testsrc=duration=1:size=3840x2160:rate=5"),
+        *("-f", "lavfi", "-i", "color=c=navy:size=3840x2160:rate=2:duration=1"),
         *("-f", "lavfi", "-i", "sine=frequency=440:duration=1"),
         *HEVC,
         *("-pix_fmt", "yuv420p", "-c:a", "aac", str(target)),
@@ -194,3 +194,43 @@ def corrupt(directory: Path) -> Path:
     target.write_bytes(bytes(data))
     good.unlink()
     return target
+
+
+def sanitised(made: Path, directory: Path, name: str) -> Path:
+    """What the sanitise step stores for `made`: MOV and AVI become Matroska (the other
+    containers are kept, and stripping tags changes nothing the web-version step reads)."""
+    from ingest.clients.ffmpeg import media_probe, media_scrub, output_container
+
+    extension, _ = output_container(made)
+    clean = directory / f"{name}{extension}"
+    if extension == made.suffix:
+        return made.rename(clean)
+    media_scrub(made, clean, facts=media_probe(made))
+    return clean
+
+
+def matrix_build(directory: Path) -> dict[str, Path]:
+    """Every case, plus the bad inputs, as the store step would keep them; by case name.
+
+    Two at a time: the machine has two cores and each ffmpeg mostly uses one.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    made_dir = directory / "made"
+    made_dir.mkdir()
+
+    def build(case: Case) -> tuple[str, Path]:
+        return case.name, sanitised(case_make(case, made_dir), directory, case.name)
+
+    def bad(name: str, make) -> tuple[str, Path]:
+        if name == "corrupt":  # stored as it is: its header passes, its frames do not
+            return name, make(directory)
+        return name, sanitised(make(made_dir), directory, name)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = [pool.submit(build, case) for case in CASES]
+        jobs += [
+            pool.submit(bad, name, make)
+            for name, make in (("audio-only", audio_only), ("uhd", hevc_4k), ("corrupt", corrupt))
+        ]
+        return dict(job.result() for job in jobs)
