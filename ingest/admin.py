@@ -321,9 +321,7 @@ class MediaFileAdmin(CatalogMediaFileAdmin):
 
     @admin.action(description="Prepare web versions")
     def prepare_web_versions(self, request: HttpRequest, queryset: QuerySet) -> None:
-        originals = queryset.filter(
-            version=MediaFile.Version.ORIGINAL, state=MediaFile.State.READY
-        )
+        originals = queryset.filter(version=MediaFile.Version.ORIGINAL, state=MediaFile.State.READY)
         for media_file in originals.select_related("title"):
             web_job_enqueue(media_file=media_file)
         self.message_user(request, f"Queued {originals.count()} web version(s).")

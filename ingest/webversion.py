@@ -114,7 +114,9 @@ def web_version_prepare(job: WebVersionJob) -> MediaFile | None:
         )
         if plan.profile == "direct":
             return None
-        target = directory / "web.mp4"
+        for stale in directory.glob("web-*.mp4"):  # an earlier, interrupted run's
+            stale.unlink()
+        target = directory / f"web-{job.attempts}.mp4"
         said = run_with_progress(
             web_command(
                 source,

@@ -14,6 +14,7 @@ OS_PACKAGES=(
   "chromium:chromium"                  # the browser test of the web front
   "chromedriver:chromium-driver"
   "firefox-esr:firefox-esr"            # the same browser tests in Firefox (Marionette)
+  "pulseaudio:pulseaudio"              # a null audio sink, so headless Firefox plays sound
   "npm:npm"          # installs the pinned browser libraries (package-lock.json): hls.js
 )
 PYTHON=${PYTHON:-python3}

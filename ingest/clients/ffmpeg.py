@@ -16,8 +16,10 @@ file`).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import re
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROBE_TIMEOUT = 120
+PR_SET_PDEATHSIG = 1
 SNIFF_BYTES = 1024
 # The containers a downloaded file may be, by the ffmpeg demuxer that reads each: what video
 # releases and their subtitles come in. None of them opens other files or URLs (mov's
@@ -232,6 +235,12 @@ def media_scrub(
     run_with_progress(command, facts.duration, progress)
 
 
+def die_with_parent() -> None:
+    """In the child, before exec: be sent SIGKILL when the parent dies (Linux)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run_with_progress(
     command: list[str],
     duration: float | None,
@@ -243,10 +252,17 @@ def run_with_progress(
     what it said on stderr (errors it went past). MediaError(`failure`: …) when it fails.
 
     stderr goes to a file (a damaged input can make ffmpeg say more than a pipe holds while
-    we read stdout); ffmpeg is killed if `progress` raises (a cancelled job).
+    we read stdout); ffmpeg is killed if `progress` raises (a cancelled job), and by the
+    kernel if this process dies (a SIGKILLed worker leaves no encoder writing behind it).
     """
     with tempfile.TemporaryFile(mode="w+") as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            preexec_fn=die_with_parent,
+        )
         assert process.stdout is not None
         try:
             for line in process.stdout:
