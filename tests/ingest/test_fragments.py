@@ -52,7 +52,7 @@ def test_each_track_gets_its_fragments_and_an_init_segment_of_its_own(fragmented
     assert [t["codec"] for t in index["tracks"][1:]] == ["mp4a.40.2", "mp4a.40.2"]
     for track in index["tracks"]:
         assert sum(seconds for _, _, seconds in track["segments"]) == pytest.approx(4, abs=0.1)
-        for offset, length, _ in track["segments"]:
+        for offset, _, _ in track["segments"]:
             assert data[offset + 4 : offset + 8] == b"moof"
         # init + fragments alone are a file of that one track, as an HLS player assembles it
         offset, length = track["init"]
