@@ -96,15 +96,6 @@ def prepared_matrix(*, redis_url: str, vault: Path, media_matrix: dict, work: Pa
         jobs_wait([job.id for job in jobs.values()], timeout=120)
     for job in jobs.values():
         job.refresh_from_db()
-        print(
-            "JOB",
-            job.media_file.name,
-            job.started_at,
-            job.finished_at,
-            (job.finished_at - job.started_at).total_seconds()
-            if job.started_at and job.finished_at
-            else None,
-        )
     yield Prepared(originals=originals, jobs=jobs, vault=vault)
 
 
@@ -255,10 +246,16 @@ const listen = (name, video) => {
   window.matrix[name] = {video, analyser};
 };
 listen(cases[0].name, document.querySelector('video[data-resume-key]'));
+const wall = document.createElement('div');  // every case in sight for the screenshot
+wall.style = 'display: flex; flex-wrap: wrap; gap: 4px; font-size: 11px';
+document.querySelector('.player').prepend(wall);
 return Promise.all(cases.slice(1).map(async (c) => {
+  const tile = document.createElement('figure');
+  tile.style = 'margin: 0';
   const video = document.createElement('video');
   video.width = 160; video.height = 120; video.preload = 'auto';
-  document.querySelector('.player').append(video);
+  tile.append(video, c.name);
+  wall.append(tile);
   const playback = await (await fetch(`/api/files/${c.id}/playback/`)).json();
   ShadowVaultPlayer.attach(video, playback, null);
   listen(c.name, video);
