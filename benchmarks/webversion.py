@@ -217,11 +217,10 @@ def first_frames(browser, base: str, media_file: MediaFile, rounds: int) -> tupl
     firsts, seeks = [], []
     for _ in range(rounds):
         browser.reset()
-        browser.open(f"{base}/static/web/placeholder.svg")
+        browser.open(f"{base}/accounts/login/")  # any page of the site: same origin
         browser.run(
-            "const s = document.createElementNS('http://www.w3.org/1999/xhtml', 'script');"
-            " s.src = '/static/vendor/hls.min.js'; document.documentElement.append(s);"
-            " return new Promise((done) => { s.onload = done; });"
+            "const s = document.createElement('script'); s.src = '/static/vendor/hls.min.js';"
+            " document.body.append(s); return new Promise((done) => { s.onload = done; });"
         )
         first, seek = browser.run(FIRST_FRAME, kind, url)
         firsts.append(first)
