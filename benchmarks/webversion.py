@@ -40,9 +40,10 @@ WORKDIR = throwaway_django("sv-bench-web-")
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from ingest.clients.ffmpeg import streams_probe  # noqa: E402
 from ingest.jobs import job_claim  # noqa: E402
 from ingest.models import WebVersionJob  # noqa: E402
-from ingest.playback import playback_plan, streams_probe, web_command  # noqa: E402
+from ingest.playback import playback_plan, web_command  # noqa: E402
 from ingest.webversion import web_version_prepare, web_work_dir  # noqa: E402
 from library.models import Domain, MediaFile, Tenant, Title  # noqa: E402
 from shadowvault.storage import storage_backend  # noqa: E402
@@ -323,9 +324,7 @@ def report(args, remux: dict, encode: dict, frames: dict) -> None:
     for name, row in frames.items():
         label = {"ac3": "H.264/AC3 MKV vs MP4", "languages": "2 languages MKV vs HLS"}[name]
         original, web = row["original"], row["web"]
-        print(
-            f"| {label} | {original[0]:.0f} / {original[1]:.0f} | {web[0]:.0f} / {web[1]:.0f} |"
-        )
+        print(f"| {label} | {original[0]:.0f} / {original[1]:.0f} | {web[0]:.0f} / {web[1]:.0f} |")
 
 
 if __name__ == "__main__":

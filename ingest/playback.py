@@ -34,14 +34,11 @@ Choices, and why:
 
 from __future__ import annotations
 
-import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clients.ffmpeg import MediaError, is_cover, media_input
 
-PROBE_TIMEOUT = 120
 SAFE_AUDIO = {"aac", "mp3", "opus"}
 DIRECT_AUDIO = {"mp4": {"aac", "mp3"}, "webm": {"opus", "vorbis"}}
 KEPT_VIDEO = {"vp9", "av1"}
@@ -100,19 +97,6 @@ class PlaybackPlan:
     @property
     def text_subtitles(self) -> list[SubtitleTrack]:
         return [s for s in self.subtitles if s.text]
-
-
-def streams_probe(path: Path) -> dict:
-    """ffprobe's JSON (format and streams) for `path`; MediaError when it cannot be read."""
-    command = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format"]
-    command += ["-show_streams", *media_input(path)]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=PROBE_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        raise MediaError(f"ffprobe took longer than {PROBE_TIMEOUT} s on {path.name}") from exc
-    if result.returncode != 0:
-        raise MediaError(f"ffprobe cannot read {path.name}: {result.stderr.strip()[:300]}")
-    return json.loads(result.stdout or "{}")
 
 
 def tag(stream: dict, name: str) -> str:

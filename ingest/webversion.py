@@ -29,11 +29,11 @@ from django.db import transaction
 from library.models import MediaFile, Subtitle
 from shadowvault.storage import StorageBackend, StorageError, storage_backend
 
-from .clients.ffmpeg import MediaError, MediaFacts, media_probe, run_with_progress
+from .clients.ffmpeg import MediaError, MediaFacts, media_probe, run_with_progress, streams_probe
 from .fragments import FragmentsError, fragments_index
 from .jobs import JobFailed, JobHeartbeat
 from .models import WebVersionJob
-from .playback import PlaybackPlan, playback_plan, streams_probe, web_command
+from .playback import PlaybackPlan, playback_plan, web_command
 from .services import file_sha256
 from .subtitles import embedded_subtitles_store
 

@@ -17,6 +17,16 @@ def ready_files() -> QuerySet[MediaFile]:
     return MediaFile.objects.filter(state=MediaFile.State.READY).select_related("source")
 
 
+def ready_file(*, tenant: Tenant, public_id: str) -> MediaFile | None:
+    """A ready file of `tenant` with its title, episode and original, or None."""
+    return (
+        ready_files()
+        .select_related("title", "episode__season")
+        .filter(public_id=public_id, title__tenant=tenant)
+        .first()
+    )
+
+
 def title_detail(*, tenant: Tenant, slug: str) -> Title:
     """One title with genres, seasons, episodes and ready files, in a fixed number of queries.
 

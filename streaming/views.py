@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from library.models import MediaFile
+from library.selectors import ready_file
 from shadowvault.metrics import metric_increment
 from shadowvault.storage import LocatorInvalid
 from shadowvault.storage.filesystem import object_relative_path
@@ -184,11 +185,7 @@ class PlaybackView(APIView):
 
     @extend_schema(responses=PlaybackSerializer)
     def get(self, request: Request, public_id: str) -> Response:
-        media_file = (
-            MediaFile.objects.select_related("source")
-            .filter(public_id=public_id, title__tenant=request.tenant, state=MediaFile.State.READY)
-            .first()
-        )
+        media_file = ready_file(tenant=request.tenant, public_id=public_id)
         if media_file is None:
             raise NotFound("No such file.")
         playback = playback_for(

@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from library.models import Genre, MediaFile, Title
-from library.selectors import title_detail, title_list
+from library.models import Genre, Title
+from library.selectors import ready_file, title_detail, title_list
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
 from streaming.playback import playback_for
@@ -69,11 +69,7 @@ def title_page(request: HttpRequest, slug: str) -> HttpResponse:
 def watch(request: HttpRequest, public_id: str) -> HttpResponse:
     """The player, on the web version of the file when there is one (`?version=original`:
     the file itself)."""
-    media_file = (
-        MediaFile.objects.select_related("title", "episode__season", "source")
-        .filter(public_id=public_id, title__tenant=request.tenant, state=MediaFile.State.READY)
-        .first()
-    )
+    media_file = ready_file(tenant=request.tenant, public_id=public_id)
     if media_file is None:
         raise Http404("No such file.")
     playback = playback_for(

@@ -124,8 +124,9 @@ def media_input(path: Path) -> list[str]:
     ]
 
 
-def media_probe(path: Path) -> MediaFacts:
-    """What ffprobe reads in `path`; MediaError (permanent) when it is not a video."""
+def streams_probe(path: Path) -> dict:
+    """ffprobe's JSON account (format and streams) of `path`; MediaError (permanent) when
+    it is not a media file."""
     try:
         result = subprocess.run(
             [
@@ -148,7 +149,12 @@ def media_probe(path: Path) -> MediaFacts:
         raise MediaError(
             f"{path.name} is not a media file ffprobe can read: {result.stderr.strip()[:300]}"
         )
-    info = json.loads(result.stdout or "{}")
+    return json.loads(result.stdout or "{}")
+
+
+def media_probe(path: Path) -> MediaFacts:
+    """What ffprobe reads in `path`; MediaError (permanent) when it is not a video."""
+    info = streams_probe(path)
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video" and not is_cover(s)), None)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), {})
