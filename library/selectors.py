@@ -18,7 +18,7 @@ def ready_files() -> QuerySet[MediaFile]:
 
 
 def ready_file(*, tenant: Tenant, public_id: str) -> MediaFile | None:
-    """A ready file of `tenant` with its title, episode and original, or None."""
+    """The tenant's ready file with this public id, with its title and episode; else None."""
     return (
         ready_files()
         .select_related("title", "episode__season")

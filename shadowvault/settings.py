@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "streaming",
     "ingest",
     "readvault",
+    "watching",
     "web",
 ]
 
@@ -167,6 +168,11 @@ NGINX_CACHE_MAX_SIZE = env.str("NGINX_CACHE_MAX_SIZE", default="10g")
 # second copy of a local file and, cold, cap a viewer at nginx's cache-fill speed
 # (benchmarks/stream.py). Turn it off when nginx runs where VAULT_ROOT is not mounted.
 STREAM_FILESYSTEM_DIRECT = env.bool("STREAM_FILESYSTEM_DIRECT", default=True)
+
+# --- Web player ---
+# At the end of an episode the player offers the next one and plays it after this many
+# seconds unless the viewer cancels (0: offer only, never play on by itself).
+PLAYER_NEXT_UP_SECONDS = env.int("PLAYER_NEXT_UP_SECONDS", default=10)
 
 # --- Ingest ---
 # Exact host:port pairs exempt from the URL guard's public-address rule (a LAN seedbox).

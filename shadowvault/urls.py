@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include(stream_api_urls)),
     path("api/", include("ingest.api.urls")),
     path("api/", include("readvault.api.urls")),
+    path("api/", include("watching.api.urls")),
     *stream_urls,
     path("", include("web.urls")),
 ]

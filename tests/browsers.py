@@ -2,13 +2,16 @@
 
 Chromium is driven by selenium through Debian's chromedriver; Firefox by Marionette (the
 `marionette-driver` package), since there is no geckodriver here. Each is started once per test
-session in a temporary profile (the session fixtures in tests/conftest.py), with autoplay
-allowed, and reset to a blank page with no cookies, storage or cache before each test. Firefox
-is also kept off the network: every non-loopback request goes to a closed proxy.
+session in a temporary profile (BrowserPool; the fixtures `browser`, `chromium` and `firefox`
+in tests/conftest.py), with autoplay allowed, and reset to a blank page with no cookies,
+storage or cache before each test (started anew if it died). Firefox is also kept off the
+network: every non-loopback request goes to a closed proxy.
 
     browser.open(url)                          # load a page and wait for it
     browser.run("return document.title")       # a script's result (arguments[0], ...)
     browser.wait_for("document.querySelector('video').currentTime > 1", what="playing")
+    browser.click("a.next"); browser.fill("#id_username", "viewer")
+    browser.stays("!offer.hidden", seconds=1.5)  # what must not change meanwhile
     browser.screenshot("playing")              # artifacts/playing-<browser>.png
 """
 
@@ -86,6 +89,18 @@ class Browser:
                     f"{self.name}: {what or condition} did not happen within {timeout:g}s"
                     f" (last: {last}; page: {self._safe_url()})"
                 )
+            time.sleep(0.1)
+
+    def stays(self, condition: str, *args: Any, seconds: float, what: str = "") -> None:
+        """Check that the expression `condition` holds throughout the next `seconds`.
+
+        For what must not happen (a cancelled countdown playing on): fails as soon as it stops
+        holding, or if the page is replaced.
+        """
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not self.run(f"return !!({condition})", *args):
+                raise AssertionError(f"{self.name}: {what or condition} stopped holding")
             time.sleep(0.1)
 
     def click(self, selector: str) -> None:
@@ -383,6 +398,32 @@ def _js(value: Any) -> str:
 def start(name: str) -> Browser:
     """Start the browser called `name` (one of BROWSERS)."""
     return {"chromium": Chromium, "firefox": Firefox}[name]()
+
+
+class BrowserPool:
+    """One browser of each kind for a whole test session, started when first asked for."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, Browser] = {}
+
+    def fresh(self, name: str) -> Browser:
+        """The browser called `name` as a new visitor; started anew if it died meanwhile."""
+        browser = self.started.get(name)
+        if browser is not None:
+            try:
+                browser.reset()
+                return browser
+            except Exception:  # noqa: BLE001 - crashed or hung: replace it
+                del self.started[name]
+                with contextlib.suppress(Exception):
+                    browser.quit()
+        self.started[name] = browser = start(name)
+        return browser
+
+    def close(self) -> None:
+        for browser in self.started.values():
+            browser.quit()
+        self.started.clear()
 
 
 def sign_in(browser: Browser, base_url: str, *, username: str, password: str) -> None:

@@ -135,28 +135,18 @@ def admin_as() -> Callable[..., Client]:
 # reset to a new visitor before each test (tests/browsers.py). ---
 
 
-def _started(name: str) -> Iterator[browsers.Browser]:
-    try:
-        started = browsers.start(name)
-    except browsers.BrowserMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield started
-    started.quit()
-
-
 @pytest.fixture(scope="session")
-def chromium_instance() -> Iterator[browsers.Browser]:
-    yield from _started("chromium")
-
-
-@pytest.fixture(scope="session")
-def firefox_instance() -> Iterator[browsers.Browser]:
-    yield from _started("firefox")
+def browser_pool() -> Iterator[browsers.BrowserPool]:
+    pool = browsers.BrowserPool()
+    yield pool
+    pool.close()
 
 
 def _fresh(request: pytest.FixtureRequest, name: str) -> Iterator[browsers.Browser]:
-    browser = request.getfixturevalue(f"{name}_instance")
-    browser.reset()
+    try:
+        browser = request.getfixturevalue("browser_pool").fresh(name)
+    except browsers.BrowserMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
     yield browser
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:

@@ -24,6 +24,7 @@ if "REDIS_URL" not in os.environ:
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 os.environ.setdefault("TMDB_API_BASE_URL", "http://127.0.0.1:9/3")
 os.environ.setdefault("TMDB_API_KEY", "test-tmdb-key")
+os.environ.setdefault("PLAYER_NEXT_UP_SECONDS", "2")  # browser tests wait for the countdown
 # Per checkout: the gateway tests collect static files into DATA_DIR/static, and two
 # checkouts on one machine (worktrees) must not serve each other's player.js.
 os.environ.setdefault(

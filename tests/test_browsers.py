@@ -53,6 +53,14 @@ def test_it_waits_for_a_condition_and_names_what_never_happened(browser, site) -
         )
 
 
+def test_a_script_may_answer_with_a_promise(browser, site) -> None:
+    browser.open(f"{site.base_url}/other")
+
+    answer = browser.run("return new Promise(done => setTimeout(() => done(arguments[0]), 50))", 42)
+
+    assert answer == 42
+
+
 def test_a_missing_browser_says_how_to_install_it(monkeypatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
 
@@ -60,3 +68,22 @@ def test_a_missing_browser_says_how_to_install_it(monkeypatch) -> None:
         browsers.start("firefox")
     with pytest.raises(browsers.BrowserMissing, match="make bootstrap"):
         browsers.start("chromium")
+
+
+def test_a_browser_that_died_is_started_anew(monkeypatch) -> None:
+    class Dead(browsers.Browser):
+        name = "chromium"
+
+        def reset(self) -> None:
+            raise ConnectionRefusedError("the driver is gone")
+
+        def quit(self) -> None:
+            pass
+
+    pool = browsers.BrowserPool()
+    pool.started["chromium"] = dead = Dead()
+    replacement = Dead()
+    monkeypatch.setattr(browsers, "start", lambda name: replacement)
+
+    assert pool.fresh("chromium") is replacement
+    assert pool.started["chromium"] is not dead

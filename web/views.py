@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.urls import reverse
 
 from library.models import Genre, Title
 from library.selectors import ready_file, title_detail, title_list
@@ -12,6 +15,12 @@ from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
 from streaming.playback import playback_for
 from streaming.services import page_links, viewer_key
+from watching.selectors import (
+    continue_watching,
+    next_episode_files,
+    progress_of_file,
+    title_with_progress,
+)
 
 from .access import member_required
 
@@ -22,6 +31,7 @@ PAGE_SIZE = 24
 def home(request: HttpRequest) -> HttpResponse:
     titles = title_list(tenant=request.tenant).order_by("-created_at")
     context = {
+        "continue_watching": continue_watching(user=request.user, tenant=request.tenant),
         "movies": titles.filter(kind=Title.Kind.MOVIE)[:12],
         "series": titles.filter(kind=Title.Kind.SERIES)[:12],
         "manga": series_search(tenant=request.tenant).order_by("-created_at")[:12],
@@ -62,6 +72,7 @@ def title_page(request: HttpRequest, slug: str) -> HttpResponse:
         title = title_detail(tenant=request.tenant, slug=slug)
     except Title.DoesNotExist as exc:
         raise Http404("No such title.") from exc
+    title = title_with_progress(title=title, user=request.user)
     return render(request, "web/title.html", {"title": title})
 
 
@@ -78,7 +89,24 @@ def watch(request: HttpRequest, public_id: str) -> HttpResponse:
         host=request.get_host(),
         as_is=request.GET.get("version") == "original",
     )
-    context = {"file": media_file, "playback": playback.as_dict(), "stream_url": playback.url}
+    progress = progress_of_file(user=request.user, media_file=media_file)
+    # progress.js: where to save the position, and where to start
+    player_progress = {
+        "url": reverse("progress-detail", args=[public_id]),
+        "csrf": get_token(request),
+        "resume": progress.position if progress and progress.resumable else None,
+    }
+    next_file = None
+    if media_file.episode is not None:
+        next_file = next_episode_files([media_file.episode]).get(media_file.episode_id)
+    context = {
+        "file": media_file,
+        "playback": playback.as_dict(),
+        "stream_url": playback.url,
+        "player_progress": player_progress,
+        "next_file": next_file,
+        "next_up_seconds": settings.PLAYER_NEXT_UP_SECONDS,
+    }
     return render(request, "web/watch.html", context)
 
 

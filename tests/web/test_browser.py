@@ -1,5 +1,5 @@
 """A person in a real (headless) browser, Chromium and Firefox: sign in, find a film, play and
-seek it, read a chapter.
+seek it, read a chapter; go on watching in another browser; play on to the next episode.
 
 Everything goes through the gateway: nginx, web, origin, the slice cache. Screenshots of each
 page land in artifacts/.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -18,13 +17,20 @@ from PIL import Image
 from library.models import Domain
 from readvault.models import Chapter, Page, Series, Source
 from shadowvault.storage.filesystem import FilesystemBackend
+from tests import processes
 from tests.browsers import sign_in
-from tests.factories import TitleFactory
+from tests.factories import EpisodeFactory, SeasonFactory, TitleFactory
+from watching.models import WatchProgress
 
 pytestmark = pytest.mark.integration
+PASSWORD = "watch-and-read-123"
+VIDEO = "document.querySelector('video')"
 
 
-def webm_clip(path: Path) -> bytes:
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> bytes:
+    """20 s of 320x240 VP9 in WebM, made once for the module."""
+    path = tmp_path_factory.mktemp("clip") / "clip.webm"
     subprocess.run(
         [
             "ffmpeg",
@@ -50,6 +56,15 @@ def webm_clip(path: Path) -> bytes:
     return path.read_bytes()
 
 
+@pytest.fixture
+def site(gateway, transactional_db, tenant, viewer) -> str:
+    """The gateway's URL, reached by IP as the tenant's, with the viewer's password set."""
+    Domain.objects.create(tenant=tenant, domain="127.0.0.1")
+    viewer.set_password(PASSWORD)
+    viewer.save()
+    return gateway.url
+
+
 def png(shade: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (400, 600), (shade, 90, 160)).save(buffer, format="PNG")
@@ -57,15 +72,12 @@ def png(shade: int) -> bytes:
 
 
 def test_watch_seek_and_read_in_a_browser(
-    gateway, store_file, vault_root, transactional_db, tenant, viewer, browser, tmp_path
+    site, gateway, store_file, vault_root, tenant, browser, clip, tmp_path
 ) -> None:
     # given a film and a chapter on the site the browser reaches by IP
-    Domain.objects.create(tenant=tenant, domain="127.0.0.1")
-    viewer.set_password("watch-and-read-123")
-    viewer.save()
     film = TitleFactory(tenant=tenant, title="Night of the Living Dead", year=1968)
     media_file = store_file(
-        webm_clip(tmp_path / "clip.webm"),
+        clip,
         name="Night of the Living Dead (1968) [240p].webm",
         mime="video/webm",
         title=film,
@@ -93,9 +105,9 @@ def test_watch_seek_and_read_in_a_browser(
             mime="image/png",
             sha256=locator["sha256"],
         )
-    video = "document.querySelector('video')"
+    video = VIDEO
 
-    sign_in(browser, gateway.url, username="viewer", password="watch-and-read-123")
+    sign_in(browser, site, username="viewer", password=PASSWORD)
     browser.wait_for("document.body.innerText.includes('Recent movies')", what="the home page")
     browser.screenshot("home")
 
@@ -130,3 +142,108 @@ def test_watch_seek_and_read_in_a_browser(
     browser.screenshot("reader")
     assert count == 3
     assert gateway.origin_reads(media_file.public_id) >= 1  # the film came through the origin
+
+
+def saved_progress(viewer, **where) -> WatchProgress | None:
+    return WatchProgress.objects.filter(user=viewer, **where).first()
+
+
+def test_progress_follows_the_viewer_to_another_browser(
+    site, store_file, tenant, viewer, chromium, firefox, clip
+) -> None:
+    film = store_file(
+        clip,
+        name="Nosferatu (1922) [240p].webm",
+        mime="video/webm",
+        title=TitleFactory(tenant=tenant, title="Nosferatu", year=1922),
+    )
+
+    # given the viewer watched part of a film in Chromium and paused it
+    sign_in(chromium, site, username="viewer", password=PASSWORD)
+    chromium.open(f"{site}/watch/{film.public_id}/")
+    chromium.wait_for(f"{VIDEO}.readyState >= 1", what="the film's metadata")
+    chromium.run(f"{VIDEO}.currentTime = 8; {VIDEO}.play()")
+    chromium.wait_for(f"{VIDEO}.currentTime > 9", what="playing past 9 s")
+    stopped_at = chromium.run(f"{VIDEO}.pause(); return {VIDEO}.currentTime")
+    processes.wait_until(
+        lambda: (
+            (p := saved_progress(viewer)) is not None and p.position == pytest.approx(stopped_at)
+        ),
+        timeout=10,
+        what="the pause saved on the server",
+    )
+
+    # when they sign in with Firefox, the home page offers to continue, and the film starts there
+    sign_in(firefox, site, username="viewer", password=PASSWORD)
+    firefox.wait_for("document.getElementById('continue')", what="the continue-watching row")
+    firefox.screenshot("continue-watching")
+    firefox.click(f"section[aria-labelledby=continue] a[href='/watch/{film.public_id}/']")
+    firefox.wait_for(
+        f"{VIDEO} && {VIDEO}.readyState >= 1 && Math.abs({VIDEO}.currentTime - {stopped_at}) < 0.1",
+        what=f"the player resuming at {stopped_at:.1f} s",
+    )
+    firefox.run(f"{VIDEO}.play()")
+    firefox.wait_for(f"{VIDEO}.currentTime > {stopped_at + 1.5}", what="playing on")
+    firefox.screenshot("resumed")
+
+    # then leaving the page mid-play saves where Firefox got to
+    played_to = firefox.run(f"return {VIDEO}.currentTime")
+    firefox.open(f"{site}/")
+    processes.wait_until(
+        lambda: saved_progress(viewer).position >= played_to,
+        timeout=10,
+        what="the position saved as the page closed",
+    )
+    assert saved_progress(viewer).watched_at is None
+
+
+def test_the_next_episode_is_offered_at_the_end_and_plays(
+    site, store_file, tenant, viewer, browser, clip
+) -> None:
+    # given a series with two stored episodes
+    series = TitleFactory(tenant=tenant, title="Sherlock", kind="series")
+    season = SeasonFactory(title=series, number=1)
+    pilot, second = (
+        store_file(
+            clip,
+            name=f"Sherlock - S01E0{number} [240p].webm",
+            mime="video/webm",
+            title=series,
+            episode=EpisodeFactory(season=season, number=number, name=name),
+        )
+        for number, name in ((1, "A Study in Pink"), (2, "The Blind Banker"))
+    )
+    offer = "document.getElementById('next-up')"
+    countdown = f"{offer}.querySelector('[data-countdown]').textContent"
+    sign_in(browser, site, username="viewer", password=PASSWORD)
+    browser.open(f"{site}/watch/{pilot.public_id}/")
+    browser.wait_for(f"{VIDEO}.readyState >= 1", what="the pilot's metadata")
+
+    # when the pilot ends, the next episode is offered with a countdown
+    browser.run(f"{VIDEO}.currentTime = {VIDEO}.duration - 0.5; {VIDEO}.play()")
+    browser.wait_for(f"{VIDEO}.ended && !{offer}.hidden", what="the offer at the end")
+    browser.screenshot("next-up")
+    assert "S01E02 · The Blind Banker" in browser.run(f"return {offer}.textContent")
+    # the viewer can cancel it: it goes away and counts no further
+    left = browser.run(f"{offer}.querySelector('[data-cancel]').click(); return {countdown}")
+    on_the_pilot = f"location.pathname === '/watch/{pilot.public_id}/'"
+    browser.stays(
+        f"{offer}.hidden && {countdown} === arguments[0] && {on_the_pilot}",
+        left,
+        seconds=1.2,  # the countdown ticks every second
+        what="the cancelled offer staying cancelled",
+    )
+
+    # then at the end again, left alone, the countdown plays the next episode
+    browser.run(f"{VIDEO}.currentTime = {VIDEO}.duration - 0.5; {VIDEO}.play()")
+    browser.wait_for(f"!{offer}.hidden", what="the offer at the second end")
+    seconds = int(browser.run(f"return {offer}.dataset.seconds"))
+    assert 0 < int(browser.run(f"return {countdown}")) <= seconds
+    browser.wait_for(
+        f"location.pathname === '/watch/{second.public_id}/'"
+        f" && {VIDEO} && {VIDEO}.currentTime > 0.5",
+        timeout=seconds + 15,
+        what="the next episode playing",
+    )
+    pilot_progress = saved_progress(viewer, episode=pilot.episode)
+    assert pilot_progress.watched_at is not None  # the end was saved: the pilot is watched

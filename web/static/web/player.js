@@ -1,7 +1,7 @@
 // The player: the web version (a progressive MP4, or HLS through hls.js when the film has
-// several audio languages), menus of its audio and subtitle tracks, keyboard shortcuts.
-// `ShadowVaultPlayer.attach(video, playback, menus)` plays what /api/files/<id>/playback/
-// (or the page's #playback JSON) describes.
+// several audio languages), menus of its audio and subtitle tracks, keyboard shortcuts
+// (progress.js keeps the position). `ShadowVaultPlayer.attach(video, playback, menus)`
+// plays what /api/files/<id>/playback/ (or the page's #playback JSON) describes.
 (function () {
   const SUBTITLE_LANGUAGE = "sv-subtitle-language";  // the viewer's choice, "" for off
 
@@ -92,20 +92,6 @@
     audio: document.getElementById("audio-track"),
     subtitles: document.getElementById("subtitle-track"),
   });
-
-  const key = "sv-position:" + video.dataset.resumeKey;
-  video.addEventListener("loadedmetadata", () => {
-    const saved = parseFloat(localStorage.getItem(key) || "0");
-    if (saved > 5 && saved < video.duration - 10) video.currentTime = saved;
-  });
-  let lastSave = 0;
-  video.addEventListener("timeupdate", () => {
-    if (Date.now() - lastSave > 5000) {
-      localStorage.setItem(key, String(video.currentTime));
-      lastSave = Date.now();
-    }
-  });
-  video.addEventListener("ended", () => localStorage.removeItem(key));
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea")) return;
     const step = { ArrowLeft: -10, ArrowRight: 10, j: -10, l: 10 }[event.key];
