@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-webversion manage
+.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-torrent bench-webversion manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -34,6 +34,9 @@ bench-stream: bootstrap
 
 bench-ingest: bootstrap
 	$(PY) benchmarks/ingest.py $(ARGS)
+
+bench-torrent: bootstrap
+	$(PY) benchmarks/torrent.py $(ARGS)
 
 bench-webversion: bootstrap
 	$(PY) benchmarks/webversion.py $(ARGS)

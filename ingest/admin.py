@@ -59,7 +59,7 @@ class IngestJobForm(forms.ModelForm):
                 episode=data.get("target_episode"),
             )
         except URLRefused as refused:
-            self.add_error("url", refused.reason)
+            self.add_error("torrent_file" if torrent else "url", refused.reason)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
         self.instance.torrent = torrent

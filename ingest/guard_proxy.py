@@ -9,7 +9,10 @@ A refused connection gets a 403 whose body gives the reason, and the reason is k
 job's error message.
 
 Plain http requests come in absolute form (`GET http://host/path`); https comes as CONNECT
-and is tunnelled without being read.
+and is tunnelled without being read. One plain request per connection: the origin is asked to
+close after its answer, and the client is told `Connection: close` too, so it opens a new
+connection (checked again) for the next hop of a redirect chain rather than writing into one
+the proxy is closing.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .url_guard import URLRefused, address_check
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 120
 HEADER_LIMIT = 64 * 1024
+HOP_HEADERS = (b"connection:", b"keep-alive:", b"proxy-connection:")
 
 
 class GuardProxy:
@@ -92,6 +96,11 @@ class GuardProxy:
         except OSError as exc:
             return reply(client, 502, f"cannot reach {target}: {exc}")
         with upstream:
+            try:
+                if method.upper() != "CONNECT" and not relay_response_head(upstream, client):
+                    return reply(client, 502, f"{target} closed the connection without an answer")
+            except OSError:
+                return  # either side left before the answer's head got through
             relay(client, upstream)
 
     def connect(self, host: str, port: int) -> socket.socket:
@@ -105,14 +114,13 @@ class GuardProxy:
         raise last_error or OSError(f"no address for {host}")
 
 
-def read_head(client: socket.socket) -> bytes | None:
-    data = b""
+def read_head(peer: socket.socket, data: bytes = b"") -> bytes | None:
     while b"\r\n\r\n" not in data:
-        chunk = client.recv(4096)
+        chunk = peer.recv(4096)
         if not chunk or len(data) > HEADER_LIMIT:
             return None
         data += chunk
-    return data  # anything after the head (a request body) travels in `rest`
+    return data  # with whatever followed the head (a body's first bytes)
 
 
 def forwarded_headers(rest: bytes) -> bytes:
@@ -121,9 +129,26 @@ def forwarded_headers(rest: bytes) -> bytes:
     kept = [
         line
         for line in head.split(b"\r\n")
-        if line and not line.lower().startswith((b"proxy-", b"connection:", b"keep-alive:"))
+        if line and not line.lower().startswith((b"proxy-", *HOP_HEADERS))
     ]
     return b"\r\n".join([*kept, b"Connection: close", b"", b""]) + body
+
+
+def relay_response_head(upstream: socket.socket, client: socket.socket) -> bool:
+    """Pass the origin's answer head on, saying `Connection: close`; False if none came."""
+    data = b""
+    while True:
+        received = read_head(upstream, data)
+        if received is None:
+            return False
+        head, _, data = received.partition(b"\r\n\r\n")
+        status_line, *lines = head.split(b"\r\n")
+        if status_line[9:10] == b"1":  # "HTTP/1.1 100 Continue": the answer follows
+            client.sendall(head + b"\r\n\r\n")
+            continue
+        lines = [line for line in lines if not line.lower().startswith(HOP_HEADERS)]
+        client.sendall(b"\r\n".join([status_line, *lines, b"Connection: close", b"", data]))
+        return True
 
 
 def split_host_port(target: str, default: int) -> tuple[str, int]:

@@ -200,7 +200,7 @@ def job_retry(job: IngestJob) -> bool:
     """Run a job again: a reviewed one from identification (its files are here), a failed or
     cancelled one from the start."""
     from .models import IngestItem
-    from .tasks import fetch_job_task, identify_job_task
+    from .tasks import fetch_task, identify_job_task
 
     now = timezone.now()
     released = {
@@ -227,5 +227,5 @@ def job_retry(job: IngestJob) -> bool:
         ).update(state=State.QUEUED, bytes_done=0, bytes_total=None, aria2_gid="", **released)
         if moved:
             job.items.all().delete()
-            transaction.on_commit(lambda: fetch_job_task.delay(job.id))
+            transaction.on_commit(lambda: fetch_task(job).delay(job.id))
     return bool(moved)

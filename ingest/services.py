@@ -16,6 +16,7 @@ from django.db import transaction
 from library.models import MediaFile, Subtitle, Tenant, Title
 from shadowvault.storage import StorageError, storage_backend
 
+from .clients.bittorrent import torrent_check
 from .clients.ffmpeg import MediaError, media_probe, media_scrub, output_container
 from .identify import clean_name, file_guess, match_catalog, match_target
 from .jobs import JobFailed, JobHeartbeat, work_dir
@@ -24,7 +25,6 @@ from .subtitles import side_subtitle_store
 from .url_guard import url_check
 
 log = logging.getLogger(__name__)
-MAX_TORRENT_BYTES = 10 * 1024 * 1024
 
 
 def job_check(
@@ -41,10 +41,8 @@ def job_check(
         raise ValueError("give either a URL or a .torrent file")
     if url:
         url_check(url)
-    if torrent is not None and (
-        len(torrent) > MAX_TORRENT_BYTES or not torrent.startswith(b"d") or b"4:info" not in torrent
-    ):
-        raise ValueError("that is not a .torrent file")
+    if torrent is not None:
+        torrent_check(torrent)
     if title is not None and title.tenant_id != tenant.id:
         raise ValueError("the target title belongs to another site")
     if (season is None) != (episode is None):
@@ -78,10 +76,10 @@ def job_create(
 
 def job_start(job: IngestJob) -> None:
     """Save a new (checked) job and hand it to the fetch queue once the row is committed."""
-    from .tasks import fetch_job_task
+    from .tasks import fetch_task
 
     job.save()
-    transaction.on_commit(lambda: fetch_job_task.delay(job.id))
+    transaction.on_commit(lambda: fetch_task(job).delay(job.id))
 
 
 def job_identify(job: IngestJob) -> list[str]:

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from celery import Task, shared_task
 from celery.signals import worker_init, worker_process_init
@@ -78,13 +79,34 @@ def run_step(
         fail(job, f"internal error in {running}: {exc!r}")
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
-def fetch_job_task(self: Task, job_id: int) -> None:
+def fetch_step(task: Task, job_id: int) -> None:
     def step(job: IngestJob) -> None:
         job_fetch(job)
         job_advance(job, to=State.IDENTIFYING, next_task=identify_job_task)
 
-    run_step(self, job_id, states=(State.QUEUED, State.FETCHING), running=State.FETCHING, step=step)
+    run_step(task, job_id, states=(State.QUEUED, State.FETCHING), running=State.FETCHING, step=step)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def fetch_job_task(self: Task, job_id: int) -> None:
+    """The fetch step of an http(s) job, on the `fetch` queue."""
+    fetch_step(self, job_id)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def torrent_job_task(self: Task, job_id: int) -> None:
+    """The fetch step of a BitTorrent job, on the `torrent` queue: a swarm that stalls for
+    INGEST_STALL_SECONDS holds a slot of its own, never one an http download or the rest of
+    the pipeline waits for."""
+    fetch_step(self, job_id)
+
+
+def fetch_task(job: IngestJob) -> Task:
+    """The task (and so the queue) of the job's fetch step."""
+    bittorrent = bool(job.torrent) or job.url.startswith("magnet:")
+    if bittorrent or urlsplit(job.url).path.lower().endswith(".torrent"):
+        return torrent_job_task
+    return fetch_job_task
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
@@ -169,8 +191,9 @@ def jobs_recover_task() -> int:
         state__in=list(STEP_TASKS), updated_at__lt=quiet_since
     ).exclude(lease_until__gt=timezone.now())
     count = 0
-    for job_id, state in stuck.values_list("id", "state"):
-        STEP_TASKS[state].delay(job_id)
+    for job in stuck.only("id", "state", "url", "torrent"):
+        task = fetch_task(job) if job.state in (State.QUEUED, State.FETCHING) else None
+        (task or STEP_TASKS[job.state]).delay(job.id)
         count += 1
     web_stuck = WebVersionJob.objects.filter(
         state__in=(WebVersionJob.State.QUEUED, WebVersionJob.State.PREPARING),

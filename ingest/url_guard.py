@@ -34,6 +34,39 @@ HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 SHARED = ipaddress.ip_network("100.64.0.0/10")
+# Every address `address_problem` refuses lies in one of these, for filters that work on
+# ranges (the BitTorrent engine's). IPv6 forms that carry an IPv4 address are blocked whole:
+# a range filter cannot look inside them.
+INNER_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/3",  # multicast, reserved, broadcast
+        "::/96",  # unspecified, loopback, IPv4-compatible
+        "::ffff:0:0/96",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "2002::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+)
 
 
 class URLRefused(ValueError):
@@ -42,6 +75,10 @@ class URLRefused(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class HostUnresolved(URLRefused):
+    """The host has no address (now)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +94,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise URLRefused(f"the host {host!r} does not resolve ({exc.strerror})") from exc
+        raise HostUnresolved(f"the host {host!r} does not resolve ({exc.strerror})") from exc
     return sorted({answer[4][0] for answer in answers})
 
 
@@ -148,7 +185,7 @@ def address_check(
     literal = literal_address(host)
     addresses = [str(literal)] if literal is not None else resolver(host, port)
     if not addresses:
-        raise URLRefused(f"the host {host!r} does not resolve")
+        raise HostUnresolved(f"the host {host!r} does not resolve")
     if allowed(host, port, allow_hosts):
         return tuple(addresses)
     for text in addresses:
@@ -210,21 +247,71 @@ def url_check(
 
 
 def magnet_check(url: str, query: str, *, allow_hosts, resolver) -> CheckedURL:
-    """A magnet link needs a BitTorrent info hash; its trackers and web seeds are checked too."""
+    """A magnet link needs a BitTorrent info hash and a tracker or peer to ask (the DHT is
+    not used: see ingest/clients/bittorrent.py); its trackers, web seeds and peers are checked.
+    """
     params = parse_qs(query)
     if not any(BTIH.fullmatch(xt) for xt in params.get("xt", [])):
         raise URLRefused("a magnet link needs xt=urn:btih:<40 hex or 32 base32 characters>")
     for key in ("tr", "ws", "as", "xs"):
         for inner_url in params.get(key, []):
-            inner = urlsplit(inner_url)
-            if inner.scheme.lower() not in ("http", "https", "udp"):
-                raise URLRefused(
-                    f"the magnet's {key}= URL {inner_url!r} has a scheme that is not allowed"
-                )
-            if not inner.hostname:
-                raise URLRefused(f"the magnet's {key}= URL {inner_url!r} has no host")
-            default = 443 if inner.scheme.lower() == "https" else 80
-            address_check(
-                inner.hostname, inner.port or default, allow_hosts=allow_hosts, resolver=resolver
+            source_url_check(
+                inner_url,
+                what=f"the magnet's {key}= URL",
+                allow_hosts=allow_hosts,
+                resolver=resolver,
             )
+    for peer in params.get("x.pe", []):
+        host, _, port = peer.rpartition(":")
+        if not host or not port.isdigit():
+            raise URLRefused(f"the magnet's x.pe= peer {peer!r} is not host:port")
+        source_host_check(
+            host,
+            int(port),
+            what=f"the magnet's x.pe= peer {peer}",
+            allow_hosts=allow_hosts,
+            resolver=resolver,
+        )
+    if not params.get("tr") and not params.get("x.pe"):
+        raise URLRefused(
+            "the magnet names no tracker (tr=) or peer (x.pe=) to ask for its files; ShadowVault"
+            " does not search the DHT, whose traffic no guard covers"
+        )
     return CheckedURL(url, "magnet", "", 0, ())
+
+
+def source_url_check(
+    url: str, *, what: str, allow_hosts: Iterable[str] | None = None, resolver=system_resolver
+) -> None:
+    """Check a BitTorrent tracker or web seed URL (in a magnet or a .torrent).
+
+    Its scheme must be http, https or udp and its host must not be an inner address; a host
+    that does not resolve passes (many torrents name dead trackers, and nothing can reach
+    them; if one resolves inside later, the BitTorrent engine's address filter refuses it).
+    """
+    inner = urlsplit(url)
+    if inner.scheme.lower() not in ("http", "https", "udp"):
+        raise URLRefused(f"{what} {url!r} has a scheme that is not allowed")
+    try:
+        host, port = inner.hostname, inner.port
+    except ValueError as exc:
+        raise URLRefused(f"{what} {url!r} has a port that is not a number") from exc
+    if not host:
+        raise URLRefused(f"{what} {url!r} has no host")
+    default = 443 if inner.scheme.lower() == "https" else 80
+    source_host_check(
+        host, port or default, what=f"{what} {url}", allow_hosts=allow_hosts, resolver=resolver
+    )
+
+
+def source_host_check(
+    host: str, port: int, *, what: str, allow_hosts: Iterable[str] | None, resolver: Resolver
+) -> None:
+    """Refuse (naming `what`) a BitTorrent source at an inner address; let pass one that does
+    not resolve."""
+    try:
+        address_check(host, port, allow_hosts=allow_hosts, resolver=resolver)
+    except HostUnresolved:
+        pass
+    except URLRefused as refused:
+        raise URLRefused(f"{what}: {refused.reason}") from refused

@@ -31,7 +31,14 @@ SESSION_COOKIE_SECURE=false
 CSRF_COOKIE_SECURE=false
 SECURE_HSTS_SECONDS=0
 """
-QUEUES = "default,fetch,media,upload,readvault"
+# Celery workers: (name, queues, pool, slots). Downloads wait on the network for long and may
+# stall, so they have slots of their own, in threads (aria2c and libtorrent do the work), and
+# BitTorrent's apart from http(s)': a dead swarm never holds up the rest of the pipeline.
+WORKERS = (
+    ("worker", "default,media,upload,readvault", "prefork", "2"),
+    ("fetch", "fetch", "threads", "4"),
+    ("torrent", "torrent", "threads", "4"),
+)
 
 
 def log(message: str) -> None:
@@ -80,7 +87,13 @@ def start_aria2(stack: Stack) -> None:
             f"--input-file={session}",
             f"--save-session={session}",
             "--save-session-interval=30",
-            "--seed-time=0",
+            # http(s) only: BitTorrent runs in the torrent worker, behind its address filter
+            "--follow-torrent=false",
+            "--follow-metalink=false",
+            "--enable-dht=false",
+            "--enable-dht6=false",
+            "--enable-peer-exchange=false",
+            "--bt-enable-lpd=false",
             "--console-log-level=warn",
             "--summary-interval=0",
         ],
@@ -200,6 +213,7 @@ def wait_for_web(url: str, process: subprocess.Popen) -> None:
 def banner(gateway_url: str) -> str:
     password_file = ROOT / "data" / "admin-password.txt"
     login = f"admin / see {password_file}" if password_file.exists() else "your superuser"
+    workers = "; ".join(f"{name}: {queues} x{slots}" for name, queues, _, slots in WORKERS)
     return f"""
   ShadowVault is running (Ctrl-C stops everything)
     Web        {gateway_url}/
@@ -211,10 +225,31 @@ def banner(gateway_url: str) -> str:
     Flower     {gateway_url}/flower/  (FLOWER_USER / FLOWER_PASSWORD in .env)
     Metrics    {gateway_url}/metrics
   Processes: nginx gateway, web (gunicorn + uvicorn), origin (uvicorn), aria2c, celery
-  worker ({QUEUES}), celery beat, flower (and the Telegram bot with TELEGRAM_BOT_TOKENS)
+  workers ({workers}), celery beat, flower (and the Telegram bot with TELEGRAM_BOT_TOKENS)
   Leech: admin → Ingest jobs → Add, POST /api/ingest/jobs/, or
          make manage ARGS='leech <url> [--title <slug>]'
 """
+
+
+def celery_worker_command(name: str, queues: str, pool: str, slots: str) -> list[str]:
+    return [
+        PYTHON,
+        "-m",
+        "celery",
+        "-A",
+        "shadowvault",
+        "worker",
+        "--queues",
+        queues,
+        "--pool",
+        pool,
+        "--concurrency",
+        slots,
+        "--hostname",
+        f"{name}@%h",
+        "--loglevel",
+        "INFO",
+    ]
 
 
 def stop_on_sigterm(signum: int, frame: object) -> None:
@@ -247,23 +282,8 @@ def main() -> None:
                 "shadowvault.asgi:application",
             ],
         )
-        stack.start(
-            "worker",
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "shadowvault",
-                "worker",
-                "--queues",
-                QUEUES,
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "INFO",
-            ],
-        )
+        for name, queues, pool, slots in WORKERS:
+            stack.start(name, celery_worker_command(name, queues, pool, slots))
         stack.start(
             "beat", [PYTHON, "-m", "celery", "-A", "shadowvault", "beat", "--loglevel", "INFO"]
         )

@@ -14,9 +14,11 @@ app = Celery("shadowvault")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # Routing by task module: the first matching prefix names the queue; anything else runs on
-# `default`. Queues split by resource: network (fetch), CPU (media), upload bandwidth.
+# `default`. Queues split by resource: network (fetch; torrent, whose swarms can take long or
+# stall, in slots of their own), CPU (media), upload bandwidth.
 QUEUE_BY_TASK_PREFIX = (
     ("ingest.tasks.fetch_", "fetch"),
+    ("ingest.tasks.torrent_", "torrent"),
     ("ingest.tasks.sanitise_", "media"),
     ("ingest.tasks.webversion_", "media"),
     ("ingest.tasks.store_", "upload"),
@@ -33,7 +35,7 @@ def route_task(
     return {"queue": "default"}
 
 
-QUEUES = ("default", "fetch", "media", "upload", "readvault")
+QUEUES = ("default", "fetch", "torrent", "media", "upload", "readvault")
 # One direct exchange per queue, so a message routed to `fetch` lands in `fetch` only.
 app.conf.task_queues = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
 app.autodiscover_tasks()

@@ -175,10 +175,12 @@ STREAM_FILESYSTEM_DIRECT = env.bool("STREAM_FILESYSTEM_DIRECT", default=True)
 PLAYER_NEXT_UP_SECONDS = env.int("PLAYER_NEXT_UP_SECONDS", default=10)
 
 # --- Ingest ---
-# Exact host:port pairs exempt from the URL guard's public-address rule (a LAN seedbox).
+# Exact host:port pairs exempt from the URL guard's public-address rule (a LAN seedbox); for
+# BitTorrent, whose address filter knows no ports, the host's address on every port.
 INGEST_ALLOW_HOSTS = env.list("INGEST_ALLOW_HOSTS", default=[])
 INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=50 * 1024**3)
 # A magnet without metadata, or a download without progress, for this long fails as stalled.
+# INGEST_MAX_BYTES holds on the bytes written, whatever the server announced.
 INGEST_STALL_SECONDS = env.int("INGEST_STALL_SECONDS", default=600)
 INGEST_MAX_HEIGHT = env.int("INGEST_MAX_HEIGHT", default=1080)
 # Web versions encoded to H.264 (HEVC, MPEG-4 Part 2, 10-bit sources...): libx264's preset

@@ -87,7 +87,9 @@ def redis_server(port: int) -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    *, env: dict[str, str], queues: str, name: str, pool: str = "solo", concurrency: int = 1
+) -> Iterator[subprocess.Popen]:
     """Start a real `celery worker` process with `env` on top of ours; wait until it answers."""
     from shadowvault.celery import app
 
@@ -103,7 +105,9 @@ def celery_worker(*, env: dict[str, str], queues: str, name: str) -> Iterator[su
             "shadowvault",
             "worker",
             "--pool",
-            "solo",
+            pool,
+            "--concurrency",
+            str(concurrency),
             "--queues",
             queues,
             "--hostname",
@@ -227,7 +231,9 @@ def aria2_daemon(*, port: int, secret: str) -> Iterator[str]:
             "--rpc-listen-all=false",
             f"--rpc-secret={secret}",
             f"--dir={workdir}",
-            "--enable-dht=false",  # offline: no DHT, no peer exchange, no local discovery
+            "--follow-torrent=false",  # http(s) only, as make run's: BitTorrent is libtorrent's
+            "--follow-metalink=false",
+            "--enable-dht=false",
             "--enable-peer-exchange=false",
             "--bt-enable-lpd=false",
             "--seed-time=0",

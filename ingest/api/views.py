@@ -11,9 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ingest.clients.bittorrent import MAX_TORRENT_BYTES
 from ingest.jobs import job_cancel, job_retry
 from ingest.models import IngestItem, IngestJob
-from ingest.services import MAX_TORRENT_BYTES, job_create
+from ingest.services import job_create
 from ingest.url_guard import URLRefused
 from library.api.permissions import IsTenantCurator
 from library.models import Title
@@ -66,7 +67,8 @@ class IngestJobListView(generics.ListCreateAPIView):
                 episode=data.get("episode"),
             )
         except URLRefused as refused:
-            raise ValidationError({"url": refused.reason}) from refused
+            field = "torrent" if torrent is not None else "url"
+            raise ValidationError({field: refused.reason}) from refused
         except ValueError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
         return Response(

@@ -2,6 +2,9 @@
 
 Downloads run in the daemon, not in the worker: a worker that dies leaves its download going,
 and the job's retry finds it again by GID. Every download goes through the job's guard proxy.
+aria2c fetches http(s) files only: its BitTorrent would open connections no proxy covers, so
+torrents and magnets go to ingest/clients/bittorrent.py, and a downloaded .torrent or
+metalink is never followed.
 """
 
 from __future__ import annotations
@@ -30,8 +33,6 @@ class Aria2Status:
     total: int
     speed: int
     files: tuple[Path, ...]
-    followed_by: tuple[str, ...]  # a magnet's metadata download is followed by the real one
-    is_metadata: bool
     error: str
 
 
@@ -46,25 +47,21 @@ class Aria2:
         )
         self.api = aria2p.API(client)
 
-    def add(
-        self, *, directory: Path, proxy: str, url: str = "", torrent: Path | None = None
-    ) -> str:
-        """Start a download into `directory` through `proxy`; return its GID."""
+    def add(self, *, directory: Path, proxy: str, url: str) -> str:
+        """Start downloading the http(s) `url` into `directory` through `proxy`; its GID."""
         options = {
             "dir": str(directory),
             "all-proxy": proxy,
             "continue": "true",
             "file-allocation": "none",  # no up-front write of the whole size
-            "seed-time": "0",  # leech, do not seed: the job ends when the bytes are here
-            "follow-torrent": "mem",  # a .torrent URL starts its torrent, nothing on disk
+            "follow-torrent": "false",  # a .torrent is a file here; BitTorrent runs elsewhere
+            "follow-metalink": "false",  # a metalink could name anything, anywhere
             "max-connection-per-server": "4",
             "split": "4",
         }
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise Aria2Error(f"aria2 fetches http(s) URLs only, not {url[:60]!r}", permanent=True)
         try:
-            if torrent is not None:
-                return self.api.add_torrent(torrent, options=options).gid
-            if url.startswith("magnet:"):
-                return self.api.add_magnet(url, options=options).gid
             return self.api.add_uris([url], options=options).gid
         except aria2p.ClientException as exc:
             raise Aria2Error(f"aria2 refused the download: {exc.message}", permanent=True) from exc
@@ -86,8 +83,6 @@ class Aria2:
             total=download.total_length,
             speed=download.download_speed,
             files=tuple(f.path for f in download.files if f.selected and str(f.path)),
-            followed_by=tuple(download.followed_by_ids),
-            is_metadata=download.is_metadata,
             error=download.error_message or "",
         )
 

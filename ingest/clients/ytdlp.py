@@ -2,11 +2,13 @@
 
 Every request yt-dlp makes (the page, its API calls, the media, a generic page's `<video src>`)
 goes through the job's guard proxy, so the generic extractor can only reach what the guard
-lets through. Live streams and playlists are refused; the height and size caps apply.
+lets through. Live streams and playlists are refused; the height and size caps apply, the size
+cap on the bytes received when the server does not announce a size.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,14 @@ class YtdlpError(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class YtdlpSizeCapError(YtdlpError):
+    """The download passed the size cap without having announced its size."""
+
+    def __init__(self, done: int, max_bytes: int) -> None:
+        super().__init__(f"the download passed {max_bytes} bytes", permanent=True)
+        self.done = done
 
 
 def refuse_live(info: dict[str, Any], *, incomplete: bool) -> str | None:
@@ -43,8 +53,11 @@ def ytdlp_fetch(
 
     def hook(status: dict[str, Any]) -> None:
         if status.get("status") == "downloading":
+            done = status.get("downloaded_bytes") or 0
+            if done > max_bytes:  # max_filesize holds only for a size announced in advance
+                raise YtdlpSizeCapError(done, max_bytes)
             total = status.get("total_bytes") or status.get("total_bytes_estimate")
-            progress(status.get("downloaded_bytes") or 0, total, int(status.get("speed") or 0))
+            progress(done, total, int(status.get("speed") or 0))
 
     options = {
         "outtmpl": str(directory / "%(title).120B [%(id)s].%(ext)s"),
@@ -57,6 +70,11 @@ def ytdlp_fetch(
         "max_filesize": max_bytes,
         "match_filter": refuse_live,
         "progress_hooks": [hook],
+        # yt-dlp never runs ffmpeg (no fallback downloader, no fix-ups): every ffmpeg run on
+        # downloaded bytes is ours, with media_input's allow-lists.
+        "ffmpeg_location": os.devnull + "/no-ffmpeg",
+        "hls_prefer_native": True,
+        "fixup": "never",
         "socket_timeout": 30,
         "retries": 3,
         "quiet": True,
@@ -67,7 +85,11 @@ def ytdlp_fetch(
     try:
         with yt_dlp.YoutubeDL(options) as ydl:
             info = ydl.extract_info(url, download=True)
+    except YtdlpSizeCapError:
+        raise
     except DownloadError as exc:
+        if isinstance(exc.exc_info[1], YtdlpSizeCapError):
+            raise exc.exc_info[1] from exc
         message = str(exc).removeprefix("ERROR: ")
         transient = any(
             word in message.lower() for word in ("timed out", "temporarily", "503", "429")

@@ -163,3 +163,39 @@ def test_the_dockerfile_copies_and_runs_what_exists() -> None:
     for needed in ("requirements/base.txt", "deploy/gunicorn.conf.py"):
         assert needed.split("/")[0] in text
         assert (ROOT / needed).exists()
+
+
+def devstack_workers() -> tuple:
+    spec = importlib.util.spec_from_file_location("devstack", ROOT / "scripts" / "devstack.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.WORKERS
+
+
+def test_downloads_have_workers_of_their_own_and_every_queue_a_worker(compose) -> None:
+    # a download that stalls holds a download slot, never one the rest of the pipeline needs
+    from shadowvault.celery import QUEUES
+
+    compose_groups = [
+        service["command"][service["command"].index("--queues") + 1].split(",")
+        for service in compose["services"].values()
+        if "--queues" in service.get("command", [])
+    ]
+    devstack_groups = [queues.split(",") for _, queues, _, _ in devstack_workers()]
+    for groups in (compose_groups, devstack_groups):
+        assert {queue for group in groups for queue in group} == set(QUEUES)
+        for download in ("fetch", "torrent"):
+            assert [group for group in groups if download in group] == [[download]]
+
+
+def test_aria2c_never_does_bittorrent(compose) -> None:
+    # BitTorrent runs in libtorrent behind its address filter; aria2c's would reach anywhere
+    commands = [
+        compose["services"]["aria2"]["command"][-1],
+        (ROOT / "deploy" / "systemd" / "shadowvault-aria2.service").read_text(),
+        (ROOT / "scripts" / "devstack.py").read_text(),
+        (ROOT / "tests" / "processes.py").read_text(),
+    ]
+    for command in commands:
+        for flag in ("--follow-torrent=false", "--follow-metalink=false", "--enable-dht=false"):
+            assert flag in command

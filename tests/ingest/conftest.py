@@ -74,7 +74,7 @@ def media_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def media_server(media_root) -> Iterator[MediaServer]:
-    server = MediaServer(media_root)
+    server = MediaServer(media_root, address="127.0.0.2")
     yield server
     server.stop()
 
@@ -121,6 +121,15 @@ def ingest_env(
 def ingest_worker(ingest_env) -> Iterator[None]:
     with processes.celery_worker(
         env=ingest_env, queues="default,fetch,media,upload", name="ingest"
+    ):
+        yield
+
+
+@pytest.fixture(scope="module")
+def torrent_worker(ingest_env) -> Iterator[None]:
+    """The BitTorrent fetches' own worker, as `make run` has one: threads, several slots."""
+    with processes.celery_worker(
+        env=ingest_env, queues="torrent", name="torrent", pool="threads", concurrency=2
     ):
         yield
 

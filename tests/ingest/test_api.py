@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ingest.models import IngestJob
 from tests.factories import TitleFactory
+from tests.torrent_fixture import torrent_of
 
 pytestmark = pytest.mark.django_db
 JOBS = "/api/ingest/jobs/"
@@ -49,16 +51,42 @@ def test_bad_submissions_are_400_with_the_reason_and_start_nothing(
     assert not IngestJob.objects.exists()
 
 
-def test_a_torrent_file_can_be_uploaded(api_as, curator) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
+def uploaded(data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("pack.torrent", data, content_type="application/x-bittorrent")
 
-    torrent = SimpleUploadedFile(
-        "pack.torrent", b"d4:infod4:name4:packee", content_type="application/x-bittorrent"
+
+def test_a_torrent_file_can_be_uploaded(api_as, curator) -> None:
+    torrent = torrent_of(
+        "Pack", [(("Film.mkv",), b"\0" * 100)], web_seed="http://93.184.216.34/seed/"
     )
-    response = api_as(curator).post(JOBS, {"torrent": torrent}, format="multipart")
+
+    response = api_as(curator).post(JOBS, {"torrent": uploaded(torrent)}, format="multipart")
 
     assert response.status_code == 201, response.json()
     assert response.json()["source"] == "uploaded .torrent"
+
+
+@pytest.mark.parametrize(
+    ("sources", "field", "reason"),
+    [
+        ({"trackers": ("udp://127.0.0.1:6969/announce",)}, "torrent", "loopback"),
+        ({"trackers": ("http://10.0.0.1/announce",)}, "torrent", "private"),
+        ({"web_seed": "http://169.254.169.254/seed/"}, "torrent", "link-local"),
+        ({}, "torrent", "names no tracker or web seed"),
+        (None, "detail", "not a .torrent file"),
+    ],
+)
+def test_a_torrent_that_leads_inside_or_nowhere_is_a_400(
+    api_as, curator, sources, field, reason
+) -> None:
+    files = [(("Film.mkv",), b"\0" * 100)]
+    torrent = b"d4:infod4:name4:packee" if sources is None else torrent_of("Pack", files, **sources)
+
+    response = api_as(curator).post(JOBS, {"torrent": uploaded(torrent)}, format="multipart")
+
+    assert response.status_code == 400
+    assert reason in str(response.json()[field])
+    assert not IngestJob.objects.exists()
 
 
 def test_viewers_and_outsiders_cannot_use_ingest(api_as, viewer, outsider, tenant) -> None:

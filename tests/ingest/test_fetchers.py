@@ -11,7 +11,7 @@ from ingest.services import job_create
 from library.models import MediaFile
 from tests.factories import EpisodeFactory, SeasonFactory, TitleFactory
 from tests.ingest.conftest import job_wait
-from tests.torrent_fixture import make_torrent
+from tests.torrent_fixture import make_torrent, tracker_answer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 State = IngestJob.State
@@ -40,7 +40,7 @@ def sherlock(tenant):
 
 
 def test_a_season_pack_torrent_becomes_its_episodes_with_subtitles(
-    ingest_worker, ingest_settings, media_server, season_pack, sherlock, tenant
+    ingest_worker, torrent_worker, ingest_settings, media_server, season_pack, sherlock, tenant
 ) -> None:
     torrent = make_torrent(season_pack, web_seed=f"{media_server.base_url}/")
 
@@ -63,16 +63,37 @@ def test_a_season_pack_torrent_becomes_its_episodes_with_subtitles(
     assert not files[1].subtitles.exists()
 
 
-def test_a_magnet_without_metadata_fails_as_stalled(ingest_worker, ingest_settings, tenant) -> None:
-    magnet = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=nothing"
+def test_stalled_magnets_fail_as_stalled_and_hold_up_nothing_else(
+    ingest_worker, torrent_worker, ingest_settings, media_server, tenant
+) -> None:
+    # given two magnets whose tracker knows no peer
+    media_server.pages["/announce"] = tracker_answer([])
+    magnets = [
+        job_create(
+            tenant=tenant,
+            url=f"magnet:?xt=urn:btih:{n}123456789abcdef0123456789abcdef01234567&dn=nothing"
+            f"&tr={media_server.base_url}/announce",
+            title=TitleFactory(tenant=tenant),
+        )
+        for n in range(2)
+    ]
 
-    job = job_wait(
-        job_create(tenant=tenant, url=magnet, title=TitleFactory(tenant=tenant)), timeout=60
+    # when a direct download comes after them
+    title = TitleFactory(tenant=tenant, title="Night of the Living Dead", year=1968)
+    direct = job_create(
+        tenant=tenant, url=f"{media_server.base_url}/Night.of.the.Living.Dead.1968.mp4", title=title
     )
 
-    assert job.state == State.FAILED
-    assert "stalled" in job.error
-    assert "metadata" in job.error
+    # then it is done while the magnets still look for peers, and they end as stalled
+    assert job_wait(direct, timeout=30).state == State.READY
+    for magnet in magnets:
+        magnet.refresh_from_db()
+        assert magnet.state == State.FETCHING
+    for magnet in magnets:
+        magnet = job_wait(magnet, timeout=60)
+        assert magnet.state == State.FAILED
+        assert "stalled" in magnet.error
+        assert "metadata" in magnet.error
 
 
 def test_ytdlp_takes_the_video_of_a_page(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.url_guard import URLRefused, system_resolver, url_check
+from ingest.url_guard import HostUnresolved, URLRefused, system_resolver, url_check
 
 # Names the tests resolve without DNS: what an attacker's domain could answer.
 ZONE = {
@@ -24,7 +24,7 @@ ZONE = {
 
 def resolver(host: str, port: int) -> list[str]:
     if host not in ZONE:
-        raise URLRefused(f"the host {host!r} does not resolve")
+        raise HostUnresolved(f"the host {host!r} does not resolve")
     return ZONE[host]
 
 
@@ -68,6 +68,9 @@ SSRF_CORPUS = [
     "https://127.0.0.1:443/",
     "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&tr=http://10.0.0.1/announce",
     "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&ws=http://127.0.0.1/seed",
+    "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&tr=udp://127.0.0.1:6969",
+    "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pe=127.0.0.1:6881",
+    "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pe=[::1]:6881",
 ]
 
 
@@ -99,6 +102,8 @@ def test_it_refuses_inner_addresses_in_every_form(url) -> None:
         ("magnet:?dn=film", "needs xt=urn:btih"),
         ("magnet:?xt=urn:btih:short", "needs xt=urn:btih"),
         ("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&tr=file:///x", "scheme"),
+        ("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=x", "no tracker"),
+        ("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pe=host", "host:port"),
         ("", "empty"),
     ],
 )
@@ -114,7 +119,10 @@ def test_it_refuses_malformed_urls_with_the_reason(url, reason) -> None:
         "https://dual.example:8443/watch?v=1",
         "http://93.184.216.34/x",
         "http://[2606:2800:220:1:248:1893:25c8:1946]/x",
-        "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=Film",
+        # a dead tracker passes: nothing can reach it, and the engine's filter covers a revival
+        "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=Film"
+        "&tr=http://nxdomain.example/announce&tr=udp://public.example:6969",
+        "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pe=93.184.216.34:6881",
         "magnet:?xt=urn:btih:MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U&tr=udp://public.example:6969",
     ],
 )

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from ingest.models import IngestJob
+from ingest.tasks import fetch_task
 from shadowvault.celery import app, route_task
 
 
@@ -28,6 +30,7 @@ def test_tasks_are_acked_late_and_requeued_when_their_worker_dies() -> None:
     ("task_name", "queue"),
     [
         ("ingest.tasks.fetch_job_task", "fetch"),
+        ("ingest.tasks.torrent_job_task", "torrent"),
         ("ingest.tasks.sanitise_job_task", "media"),
         ("ingest.tasks.store_job_task", "upload"),
         ("readvault.tasks.series_refresh_task", "readvault"),
@@ -38,10 +41,25 @@ def test_it_routes_tasks_by_module(task_name: str, queue: str) -> None:
     assert route_task(task_name, (), {}, {}) == {"queue": queue}
 
 
+@pytest.mark.parametrize(
+    ("source", "task"),
+    [
+        ({"url": "https://93.184.216.34/Film.mkv"}, "fetch_job_task"),
+        ({"url": "https://93.184.216.34/watch?v=1"}, "fetch_job_task"),
+        ({"url": "https://93.184.216.34/Film.TORRENT?x=1"}, "torrent_job_task"),
+        ({"url": f"magnet:?xt=urn:btih:{'0123456789abcdef' * 2}01234567"}, "torrent_job_task"),
+        ({"torrent": b"d4:infod4:name1:xee"}, "torrent_job_task"),
+    ],
+)
+def test_bittorrent_fetches_take_the_torrent_queue(source: dict, task: str) -> None:
+    # a stalled swarm then holds a torrent slot, never one of the pipeline's
+    assert fetch_task(IngestJob(**source)).name == f"ingest.tasks.{task}"
+
+
 def test_each_queue_has_its_own_routing_key() -> None:
     queues = {queue.name: queue for queue in app.conf.task_queues}
 
-    assert set(queues) == {"default", "fetch", "media", "upload", "readvault"}
+    assert set(queues) == {"default", "fetch", "torrent", "media", "upload", "readvault"}
     assert all(queue.routing_key == name for name, queue in queues.items())
 
 
