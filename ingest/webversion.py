@@ -98,8 +98,9 @@ def web_version_prepare(job: WebVersionJob) -> MediaFile | None:
     backend = storage_backend()
     try:
         source = web_source(original, directory, backend, heartbeat)
+        info = streams_probe(source)
         plan = playback_plan(
-            streams_probe(source),
+            info,
             container=container_of(original.mime),
             max_height=settings.INGEST_MAX_HEIGHT,
         )
@@ -125,7 +126,7 @@ def web_version_prepare(job: WebVersionJob) -> MediaFile | None:
                 preset=settings.INGEST_WEB_PRESET,
                 crf=settings.INGEST_WEB_CRF,
             ),
-            media_probe(source).duration,
+            float(info.get("format", {}).get("duration") or 0) or None,
             lambda percent: heartbeat.beat(percent=percent * ENCODE_SHARE / 100),
             failure="ffmpeg could not make the web version",
         )
