@@ -31,7 +31,14 @@ def web_job_wait(media_file: MediaFile, *, timeout: float = 60) -> WebVersionJob
 
 
 def test_an_mp4_with_an_srt_beside_it_in_a_torrent_plays_direct_with_its_subtitles(
-    ingest_worker, ingest_settings, ingest_env, media_server, media_root, media_matrix, tenant
+    ingest_worker,
+    torrent_worker,
+    ingest_settings,
+    ingest_env,
+    media_server,
+    media_root,
+    media_matrix,
+    tenant,
 ) -> None:
     # given a multi-file torrent: the film, its English subtitles, a text file
     folder = media_root / "Metropolis.1927.PACK"
