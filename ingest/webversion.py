@@ -115,26 +115,9 @@ def web_version_prepare(job: WebVersionJob) -> MediaFile | None:
         )
         if plan.profile == "direct":
             return None
-        for stale in directory.glob("web-*.mp4"):  # an earlier, interrupted run's
-            stale.unlink()
-        target = directory / f"web-{job.attempts}.mp4"
-        said = run_with_progress(
-            web_command(
-                source,
-                target,
-                plan,
-                preset=settings.INGEST_WEB_PRESET,
-                crf=settings.INGEST_WEB_CRF,
-            ),
-            float(info.get("format", {}).get("duration") or 0) or None,
-            lambda percent: heartbeat.beat(percent=percent * ENCODE_SHARE / 100),
-            failure="ffmpeg could not make the web version",
+        target, made, hls = web_version_make(
+            source, plan, info, directory=directory, attempt=job.attempts, heartbeat=heartbeat
         )
-        made = made_probe(target)
-        if made is None or bool(made.video_codec) != bool(plan.video_codec):
-            # ffmpeg went past every error and wrote (next to) nothing: a damaged original
-            raise MediaError(f"the original could not be decoded: {said[-300:] or 'no frames'}")
-        hls = fragments_index(target) if plan.fragmented else {}
         return web_version_store(original, target, plan, hls, made, backend, heartbeat)
     except MediaError as exc:
         raise JobFailed(str(exc), permanent=exc.permanent) from exc
@@ -142,6 +125,37 @@ def web_version_prepare(job: WebVersionJob) -> MediaFile | None:
         raise JobFailed(f"the web version is not a fragmented MP4: {exc}") from exc
     except StorageError as exc:
         raise JobFailed(f"storage: {exc}", permanent=exc.permanent) from exc
+
+
+def web_version_make(
+    source: Path,
+    plan: PlaybackPlan,
+    info: dict,
+    *,
+    directory: Path,
+    attempt: int,
+    heartbeat: JobHeartbeat,
+) -> tuple[Path, MediaFacts, dict]:
+    """Run ffmpeg for `plan`: (the web version's path, what it is, its HLS index or {}).
+
+    Raises MediaError when ffmpeg fails, or goes past every error and makes nothing (a
+    damaged original), FragmentsError when its fragments cannot be indexed.
+    """
+    for stale in directory.glob("web-*.mp4"):  # an earlier, interrupted run's
+        stale.unlink()
+    target = directory / f"web-{attempt}.mp4"
+    said = run_with_progress(
+        web_command(
+            source, target, plan, preset=settings.INGEST_WEB_PRESET, crf=settings.INGEST_WEB_CRF
+        ),
+        float(info.get("format", {}).get("duration") or 0) or None,
+        lambda percent: heartbeat.beat(percent=percent * ENCODE_SHARE / 100),
+        failure="ffmpeg could not make the web version",
+    )
+    made = made_probe(target)
+    if made is None or bool(made.video_codec) != bool(plan.video_codec):
+        raise MediaError(f"the original could not be decoded: {said[-300:] or 'no frames'}")
+    return target, made, fragments_index(target) if plan.fragmented else {}
 
 
 def made_probe(path: Path) -> MediaFacts | None:
