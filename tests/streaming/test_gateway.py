@@ -278,3 +278,35 @@ def test_a_file_gone_from_the_vault_is_a_404(direct_gateway, store_file, vault_r
     FilesystemBackend(vault_root).delete(media_file.locator)
 
     assert get(direct_gateway, link_path(media_file)).status_code == 404
+
+
+def test_a_webvtt_subtitle_comes_through_either_way_as_text_vtt(
+    any_gateway, store_file, vault_root, tmp_path
+) -> None:
+    from library.models import Subtitle
+    from streaming.objects import subtitle_object
+    from streaming.services import stream_link
+
+    media_file = store_file(os.urandom(1000))
+    text = b"WEBVTT\n\n00:01.000 --> 00:02.000\nHello\n"
+    (tmp_path / "sub.vtt").write_bytes(text)
+    locator = FilesystemBackend(vault_root).put(tmp_path / "sub.vtt", name="sub.vtt")
+    subtitle = Subtitle.objects.create(
+        media_file=media_file,
+        language="en",
+        name="Film.en.vtt",
+        storage="filesystem",
+        locator=locator,
+        size=len(text),
+        sha256=locator["sha256"],
+        mime="text/vtt",
+    )
+    link = stream_link(stored=subtitle_object(subtitle.public_id), viewer="u1", host="x")
+
+    response = get(any_gateway, link.url.split(":8080", 1)[1])
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/vtt")  # browsers insist on it
+    assert response.content == text
+    forged = link.url.split(":8080", 1)[1].replace("sig=", "sig=x")
+    assert get(any_gateway, forged).status_code == 403
