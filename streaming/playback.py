@@ -21,9 +21,9 @@ from .services import stream_link
 class Playback:
     public_id: str  # the version played
     version: str  # "original" or "web"
-    kind: str  # "progressive" or "hls"
+    delivery: str  # "progressive" or "hls"
     url: str  # the version's signed stream link (progressive players, downloads)
-    hls_url: str  # its master playlist, when kind is "hls"
+    hls_url: str  # its master playlist, when delivery is "hls"
     mime: str
     audio_only: bool
     duration: float | None
@@ -89,7 +89,7 @@ def playback_for(media_file: MediaFile, *, viewer: str, host: str, as_is: bool =
     return Playback(
         public_id=played.public_id,
         version=played.version,
-        kind="hls" if hls_url else "progressive",
+        delivery="hls" if hls_url else "progressive",
         url=link.url,
         hls_url=hls_url,
         mime=played.mime,

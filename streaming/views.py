@@ -163,9 +163,9 @@ class StreamLinkView(APIView):
 class PlaybackSerializer(serializers.Serializer):
     public_id = serializers.CharField(help_text="The version played.")
     version = serializers.ChoiceField(choices=MediaFile.Version.choices)
-    kind = serializers.ChoiceField(choices=["progressive", "hls"])
+    delivery = serializers.ChoiceField(choices=["progressive", "hls"])
     url = serializers.URLField(help_text="Signed stream link of the version played.")
-    hls_url = serializers.CharField(help_text="Its HLS master playlist (kind hls), else empty.")
+    hls_url = serializers.CharField(help_text="Its HLS master playlist (delivery hls), else empty.")
     mime = serializers.CharField()
     audio_only = serializers.BooleanField()
     duration = serializers.FloatField(allow_null=True)

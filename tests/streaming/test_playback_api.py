@@ -88,7 +88,7 @@ def test_the_playback_of_an_original_is_its_web_version_over_hls(api_as, viewer,
     assert response.status_code == 200
     body = response.json()
     web = web_of(film)
-    assert (body["public_id"], body["version"], body["kind"]) == (web.public_id, "web", "hls")
+    assert (body["public_id"], body["version"], body["delivery"]) == (web.public_id, "web", "hls")
     assert urlsplit(body["hls_url"]).path == f"/m/{web.public_id}/master.m3u8"
     assert [(a["language"], a["title"]) for a in body["audio"]] == [
         ("eng", "English"),
@@ -111,7 +111,7 @@ def test_the_playback_of_an_original_is_its_web_version_over_hls(api_as, viewer,
 def test_as_is_plays_the_original_progressively(api_as, viewer, film) -> None:
     body = api_as(viewer).get(f"/api/files/{film.public_id}/playback/?as_is=1").json()
 
-    assert (body["public_id"], body["kind"], body["hls_url"]) == (
+    assert (body["public_id"], body["delivery"], body["hls_url"]) == (
         film.public_id,
         "progressive",
         "",

@@ -14,7 +14,7 @@
   }
 
   function source(video, playback) {
-    if (playback.kind !== "hls") {
+    if (playback.delivery !== "hls") {
       if (video.getAttribute("src") !== playback.url) video.src = playback.url;
       return null;
     }
