@@ -29,7 +29,14 @@ from django.db import transaction
 from library.models import MediaFile, Subtitle
 from shadowvault.storage import StorageBackend, StorageError, storage_backend
 
-from .clients.ffmpeg import MediaError, MediaFacts, media_probe, run_with_progress, streams_probe
+from .clients.ffmpeg import (
+    MediaError,
+    MediaFacts,
+    media_facts,
+    media_probe,
+    run_with_progress,
+    streams_probe,
+)
 from .fragments import FragmentsError, fragments_index
 from .jobs import JobFailed, JobHeartbeat
 from .models import WebVersionJob
@@ -152,7 +159,9 @@ def web_version_make(
         lambda percent: heartbeat.beat(percent=percent * ENCODE_SHARE / 100),
         failure="ffmpeg could not make the web version",
     )
-    made = made_probe(target)
+    # a stream copy has the source's facts: one ffprobe fewer
+    copied = plan.profile == "remux"
+    made = media_facts(info, name=target.name) if copied else made_probe(target)
     if made is None or bool(made.video_codec) != bool(plan.video_codec):
         raise MediaError(f"the original could not be decoded: {said[-300:] or 'no frames'}")
     return target, made, fragments_index(target) if plan.fragmented else {}

@@ -154,12 +154,17 @@ def streams_probe(path: Path) -> dict:
 
 def media_probe(path: Path) -> MediaFacts:
     """What ffprobe reads in `path`; MediaError (permanent) when it is not a video."""
-    info = streams_probe(path)
+    return media_facts(streams_probe(path), name=path.name)
+
+
+def media_facts(info: dict, *, name: str) -> MediaFacts:
+    """The facts in ffprobe's account `info` of the file called `name`; MediaError
+    (permanent) when it has neither video nor audio."""
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video" and not is_cover(s)), None)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), {})
     if video is None and not audio:  # audio alone plays (as audio); nothing at all does not
-        raise MediaError(f"{path.name} has no video or audio stream")
+        raise MediaError(f"{name} has no video or audio stream")
     video = video or {}
     duration = info.get("format", {}).get("duration") or video.get("duration")
     languages: dict[str, list[str]] = {"audio": [], "subtitle": []}
