@@ -134,8 +134,8 @@ def sanitise_job_task(self: Task, job_id: int) -> None:
 def store_job_task(self: Task, job_id: int) -> None:
     def step(job: IngestJob) -> None:
         job_store(job)
+        web_jobs_start(job)  # before the job ends: a worker lost in between loses no step
         if job_advance(job, to=State.READY):
-            web_jobs_start(job)
             work_dir_remove(job.id)
 
     run_step(self, job_id, states=(State.STORING,), running=State.STORING, step=step)
