@@ -43,8 +43,8 @@ def test_a_worker_killed_while_encoding_loses_nothing(
     # given an HEVC film long enough to be caught mid-encode on a slow preset
     source = tmp_path / "long.mkv"
     ffmpeg(
-        *("-f", "lavfi", "-i", "testsrc2=duration=20:size=640x360:rate=25"),
-        *("-f", "lavfi", "-i", "sine=frequency=440:duration=20"),
+        *("-f", "lavfi", "-i", "testsrc2=duration=10:size=480x270:rate=25"),
+        *("-f", "lavfi", "-i", "sine=frequency=440:duration=10"),
         *HEVC,
         *("-pix_fmt", "yuv420p", "-c:a", "ac3", str(source)),
     )
@@ -57,8 +57,8 @@ def test_a_worker_killed_while_encoding_loses_nothing(
         size=source.stat().st_size,
         video_codec="hevc",
         audio_codec="ac3",
-        height=360,
-        duration=20.0,
+        height=270,
+        duration=10.0,
     )
     slow = {**ingest_env, "INGEST_WEB_PRESET": "veryslow"}
     with processes.celery_worker(env=slow, queues="media", name="doomed-encoder") as doomed:
@@ -84,6 +84,6 @@ def test_a_worker_killed_while_encoding_loses_nothing(
 
     assert (job.state, job.error, job.attempts) == ("ready", "", 2)
     web = original.derived.get()
-    assert (web.video_codec, web.audio_codec, web.height) == ("h264", "aac", 360)
-    assert 19.5 < web.duration < 20.5
+    assert (web.video_codec, web.audio_codec, web.height) == ("h264", "aac", 270)
+    assert 9.5 < web.duration < 10.5
     assert not work.exists()  # the work directory went with the job
