@@ -4,8 +4,8 @@ PY := $(VENV)/bin/python
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-opds bench-torrent \
-	manage
+.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-opds \
+	bench-torrent bench-webversion manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -38,8 +38,12 @@ bench-ingest: bootstrap
 
 bench-opds: bootstrap
 	$(PY) benchmarks/opds.py $(ARGS)
+
 bench-torrent: bootstrap
 	$(PY) benchmarks/torrent.py $(ARGS)
+
+bench-webversion: bootstrap
+	$(PY) benchmarks/webversion.py $(ARGS)
 
 manage: bootstrap
 	$(PY) manage.py $(ARGS)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from .models import IngestJob
+from .models import IngestJob, LeasedJob
 
 log = logging.getLogger(__name__)
 State = IngestJob.State
@@ -71,17 +72,16 @@ def step_enqueue(task: Task, job_id: int) -> bool:
     return True
 
 
-def job_claim(
-    job_id: int, *, states: tuple[str, ...], running: str, owner: str
-) -> IngestJob | None:
+def job_claim(job_id: int, *, states: tuple[str, ...], running: str, owner: str, model=IngestJob):
     """Take the job for a step: it must be in `states`, and not leased by a live worker.
 
-    Returns the job, now in `running` and leased to `owner`, or None (another worker has
-    it, or it moved on, or it was cancelled).
+    Returns the job (an IngestJob, or a row of `model`: any leased job with the same fields),
+    now in `running` and leased to `owner`, or None (another worker has it, or it moved on,
+    or it was cancelled).
     """
     now = timezone.now()
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner)
-    claimed = IngestJob.objects.filter(Q(id=job_id) & Q(state__in=states) & free).update(
+    claimed = model.objects.filter(Q(id=job_id) & Q(state__in=states) & free).update(
         state=running,
         lease_owner=owner,
         lease_until=now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
@@ -91,8 +91,8 @@ def job_claim(
     )
     if not claimed:
         return None
-    IngestJob.objects.filter(id=job_id, started_at__isnull=True).update(started_at=now)
-    return IngestJob.objects.get(id=job_id)
+    model.objects.filter(id=job_id, started_at__isnull=True).update(started_at=now)
+    return model.objects.get(id=job_id)
 
 
 class JobHeartbeat:
@@ -134,9 +134,11 @@ class JobHeartbeat:
         fields["eta"] = (
             int((total - done) / speed) if speed and total and done is not None else None
         )
-        renewed = IngestJob.objects.filter(
-            id=self.job.id, state=self.job.state, lease_owner=self.job.lease_owner
-        ).update(**fields)
+        renewed = (
+            type(self.job)
+            .objects.filter(id=self.job.id, state=self.job.state, lease_owner=self.job.lease_owner)
+            .update(**fields)
+        )
         if not renewed:
             raise JobCancelled(f"job {self.job.id} was cancelled or taken over")
 
@@ -155,15 +157,17 @@ def job_advance(job: IngestJob, *, to: str, next_task=None, error: str = "") -> 
         "retries": 0,
         "updated_at": now,
     }
-    if to in IngestJob.FINISHED or to == State.NEEDS_REVIEW:
-        fields["finished_at"] = now if to in IngestJob.FINISHED else None
-    if to == State.READY:  # heartbeats are throttled: the last one may have been skipped
+    if to in type(job).FINISHED or to == State.NEEDS_REVIEW:
+        fields["finished_at"] = now if to in type(job).FINISHED else None
+    if to == type(job).State.READY:  # heartbeats are throttled: the last one may have been skipped
         fields["progress"] = 100
         fields["bytes_done"] = Coalesce(F("bytes_total"), F("bytes_done"))
     with transaction.atomic():
-        moved = IngestJob.objects.filter(
-            id=job.id, state=job.state, lease_owner=job.lease_owner
-        ).update(**fields)
+        moved = (
+            type(job)
+            .objects.filter(id=job.id, state=job.state, lease_owner=job.lease_owner)
+            .update(**fields)
+        )
         if moved and next_task is not None:
             transaction.on_commit(lambda: step_enqueue(next_task, job.id))
     if moved:
@@ -175,8 +179,9 @@ def job_end(job: IngestJob, *, state: str, error: str = "") -> bool:
     """Move an unfinished job to a final state, releasing its lease; False if it had ended."""
     now = timezone.now()
     return bool(
-        IngestJob.objects.filter(id=job.id)
-        .exclude(state__in=IngestJob.FINISHED)
+        type(job)
+        .objects.filter(id=job.id)
+        .exclude(state__in=type(job).FINISHED)
         .update(
             state=state,
             error=error[:4000],
@@ -197,21 +202,21 @@ def job_fail(job: IngestJob, reason: str) -> None:
     work_dir_remove(job.id)
 
 
-def job_retry_wait(job: IngestJob, reason: str) -> int | None:
+def job_retry_wait(job: LeasedJob, reason: str, *, fail: Callable = job_fail) -> int | None:
     """A transient error in the running step: the seconds to wait before running it again,
-    or None when the job has had its INGEST_RETRIES and failed with `reason`.
+    or None when the job has had its INGEST_RETRIES and `fail` ended it with `reason`.
 
     The job stays leased to the step's task for the wait (a retry keeps its task id, so it
     claims the job again), and the stuck-job sweep leaves it alone until then.
     """
     if job.retries >= settings.INGEST_RETRIES:
-        job_fail(job, f"{reason} (gave up after {job.retries + 1} tries)")
+        fail(job, f"{reason} (gave up after {job.retries + 1} tries)")
         return None
     wait = min(
         settings.INGEST_RETRY_BACKOFF_SECONDS * 2**job.retries, settings.CELERY_TASK_MAX_COUNTDOWN
     )
     now = timezone.now()
-    IngestJob.objects.filter(id=job.id, lease_owner=job.lease_owner).update(
+    type(job).objects.filter(id=job.id, lease_owner=job.lease_owner).update(
         retries=F("retries") + 1,
         error=f"retrying in {wait} s: {reason}"[:4000],
         lease_until=now + timedelta(seconds=wait + settings.INGEST_LEASE_SECONDS),
@@ -222,14 +227,14 @@ def job_retry_wait(job: IngestJob, reason: str) -> int | None:
     return wait
 
 
-def job_take_over(job: IngestJob) -> bool:
+def job_take_over(job: LeasedJob, *, fail: Callable = job_fail) -> bool:
     """The worker running the job's step stopped renewing its lease (it died, or its retry was
-    lost): count that as a retry. False when the budget is spent and the job failed."""
+    lost): count that as a retry. False when the budget is spent and `fail` ended the job."""
     if job.retries >= settings.INGEST_RETRIES:
         last = f" (last error: {job.error})" if job.error else ""
-        job_fail(job, f"the {job.state} step stopped {job.retries + 1} times{last}")
+        fail(job, f"the {job.state} step stopped {job.retries + 1} times{last}")
         return False
-    IngestJob.objects.filter(id=job.id, lease_owner=job.lease_owner).update(
+    type(job).objects.filter(id=job.id, lease_owner=job.lease_owner).update(
         retries=F("retries") + 1, lease_owner="", lease_until=None
     )
     return True

@@ -14,7 +14,43 @@ from django.db import models
 from library.models import Episode, MediaFile, Tenant, Title
 
 
-class IngestJob(models.Model):
+class LeasedJob(models.Model):
+    """What every job with leased steps keeps: its lease, its progress, how it ended.
+
+    ingest/jobs.py claims, renews and ends the steps of any such job.
+    """
+
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    progress = models.FloatField(default=0, help_text="Percent of the current step.")
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
+    speed = models.PositiveBigIntegerField(default=0, help_text="Bytes per second.")
+    eta = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Steps started.")
+    retries = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Transient failures of the current step so far (INGEST_RETRIES at most).",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    FINISHED: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED
+
+
+class IngestJob(LeasedJob):
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
         FETCHING = "fetching", "Fetching"
@@ -42,28 +78,9 @@ class IngestJob(models.Model):
     target_episode = models.PositiveSmallIntegerField(null=True, blank=True)
 
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
-    lease_owner = models.CharField(max_length=64, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    progress = models.FloatField(default=0, help_text="Percent of the current step.")
-    bytes_done = models.PositiveBigIntegerField(default=0)
-    bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
-    speed = models.PositiveBigIntegerField(default=0, help_text="Bytes per second.")
-    eta = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Steps started.")
-    retries = models.PositiveSmallIntegerField(
-        default=0,
-        help_text="Transient failures of the current step so far (INGEST_RETRIES at most).",
-    )
     aria2_gid = models.CharField(max_length=32, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(LeasedJob.Meta):
         indexes = [models.Index(fields=["tenant", "state"], name="ingestjob_tenant_state")]
 
     def __str__(self) -> str:
@@ -72,10 +89,6 @@ class IngestJob(models.Model):
     @property
     def source_label(self) -> str:
         return "uploaded .torrent" if self.torrent else self.url[:120]
-
-    @property
-    def finished(self) -> bool:
-        return self.state in self.FINISHED
 
 
 class IngestItem(models.Model):
@@ -111,3 +124,32 @@ class IngestItem(models.Model):
 
     def __str__(self) -> str:
         return self.clean_name or self.source_path
+
+
+class WebVersionJob(LeasedJob):
+    """Preparing what a browser plays for one stored original (ingest/playback.py).
+
+    Its own step after the ingest job: leased like the ingest steps (ingest/jobs.py), with
+    its own progress and error. Failing leaves the original ready and playable by link.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PREPARING = "preparing", "Preparing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    RUNNING = (State.PREPARING,)
+    FINISHED = (State.READY, State.FAILED, State.CANCELLED)
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="web_jobs")
+    media_file = models.OneToOneField(MediaFile, on_delete=models.CASCADE, related_name="web_job")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    profile = models.CharField(max_length=8, blank=True, choices=MediaFile.Profile.choices)
+
+    class Meta(LeasedJob.Meta):
+        indexes = [models.Index(fields=["tenant", "state"], name="webjob_tenant_state")]
+
+    def __str__(self) -> str:
+        return f"web version of {self.media_file}"

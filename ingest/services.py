@@ -8,6 +8,7 @@ safe to run again: what an earlier, interrupted run finished is kept, not redone
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 from django.db import transaction
@@ -20,14 +21,10 @@ from .clients.ffmpeg import MediaError, media_probe, media_scrub, output_contain
 from .identify import clean_name, file_guess, match_catalog, match_target
 from .jobs import JobFailed, JobHeartbeat, step_enqueue, work_dir
 from .models import IngestItem, IngestJob
+from .subtitles import side_subtitle_store
 from .url_guard import url_check
 
-SUBTITLE_MIME = {
-    ".srt": "application/x-subrip",
-    ".vtt": "text/vtt",
-    ".ass": "text/x-ssa",
-    ".ssa": "text/x-ssa",
-}
+log = logging.getLogger(__name__)
 
 
 def job_check(
@@ -205,28 +202,24 @@ def item_store(job: IngestJob, item: IngestItem, heartbeat: JobHeartbeat) -> Med
 
 
 def subtitles_store(job: IngestJob, item: IngestItem, media_file: MediaFile, backend) -> None:
-    media_file.subtitles.all().delete()
-    stem = Path(media_file.name).stem
+    """The subtitle files found beside the video, as WebVTT tracks of `media_file`.
+
+    One that ffmpeg cannot read as subtitles is left out (and logged): it must not cost the
+    film.
+    """
+    media_file.subtitles.filter(origin=Subtitle.Origin.SIDE).delete()
     for entry in item.subtitles:
         path = work_dir(job.id) / "download" / entry["path"]
         if not path.is_file():
             continue
-        language = entry.get("language") or ""
-        name = f"{stem}{'.' + language if language else ''}{path.suffix.lower()}"
         try:
-            locator = backend.put(path, name=name, tenant_id=job.tenant_id)
-        except StorageError as exc:
-            raise JobFailed(f"storage: {exc}", permanent=exc.permanent) from exc
-        Subtitle.objects.create(
-            media_file=media_file,
-            language=language,
-            name=name,
-            storage=backend.name,
-            locator=locator,
-            size=path.stat().st_size,
-            sha256=file_sha256(path, None),
-            mime=SUBTITLE_MIME.get(path.suffix.lower(), "text/plain"),
-        )
+            side_subtitle_store(
+                path, media_file=media_file, backend=backend, language=entry.get("language") or ""
+            )
+        except MediaError as exc:
+            if not exc.permanent:
+                raise JobFailed(str(exc), permanent=False) from exc
+            log.warning("job %s: subtitle %s left out: %s", job.id, path.name, exc)
 
 
 def file_sha256(path: Path, heartbeat: JobHeartbeat | None) -> str:

@@ -32,8 +32,15 @@ from .jobs import (
     work_dir,
     work_dir_remove,
 )
-from .models import IngestJob
+from .models import IngestItem, IngestJob, WebVersionJob
 from .services import job_identify, job_sanitise, job_store
+from .webversion import (
+    web_job_enqueue,
+    web_job_fail,
+    web_version_prepare,
+    web_work_dir,
+    web_work_dir_remove,
+)
 
 log = logging.getLogger(__name__)
 State = IngestJob.State
@@ -45,9 +52,14 @@ def run_step(
     *,
     states: tuple[str, ...],
     running: str,
-    step: Callable[[IngestJob], None],
+    step: Callable,
+    model=IngestJob,
+    fail: Callable = job_fail,
 ) -> None:
-    job = job_claim(job_id, states=states, running=running, owner=task.request.id or "eager")
+    """Claim job `job_id` (a row of `model`) for `step` and run it; failures end it by
+    `fail` with the reason, transient ones retry with backoff."""
+    owner = task.request.id or "eager"
+    job = job_claim(job_id, states=states, running=running, owner=owner, model=model)
     if job is None:
         return  # another worker has it, it moved on, or it was cancelled
     started = time.monotonic()
@@ -58,12 +70,12 @@ def run_step(
         log.info("ingest job %s was cancelled during %s", job_id, running)
     except JobFailed as failure:
         if failure.permanent:
-            job_fail(job, failure.reason)
-        elif (wait := job_retry_wait(job, failure.reason)) is not None:
+            fail(job, failure.reason)
+        elif (wait := job_retry_wait(job, failure.reason, fail=fail)) is not None:
             raise task.retry(countdown=wait) from failure
     except Exception as exc:  # a bug must fail the job, not leave it stuck
         log.exception("ingest job %s: unexpected error in %s", job_id, running)
-        job_fail(job, f"internal error in {running}: {exc!r}")
+        fail(job, f"internal error in {running}: {exc!r}")
 
 
 def fetch_step(task: Task, job_id: int) -> None:
@@ -122,10 +134,44 @@ def sanitise_job_task(self: Task, job_id: int) -> None:
 def store_job_task(self: Task, job_id: int) -> None:
     def step(job: IngestJob) -> None:
         job_store(job)
+        web_jobs_start(job)  # before the job ends: a worker lost in between loses no step
         if job_advance(job, to=State.READY):
             work_dir_remove(job.id)
 
     run_step(self, job_id, states=(State.STORING,), running=State.STORING, step=step)
+
+
+# The web-version step outlasts the ingest steps' limits: an encode runs about real time.
+@shared_task(
+    bind=True,
+    max_retries=None,
+    time_limit=settings.CELERY_TASK_MAX_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_MAX_TIME_LIMIT - 60,
+)
+def webversion_prepare_task(self: Task, job_id: int) -> None:
+    def step(job: WebVersionJob) -> None:
+        web_version_prepare(job)
+        if job_advance(job, to=WebVersionJob.State.READY):
+            web_work_dir_remove(job.id)
+
+    run_step(
+        self,
+        job_id,
+        states=(WebVersionJob.State.QUEUED, WebVersionJob.State.PREPARING),
+        running=WebVersionJob.State.PREPARING,
+        step=step,
+        model=WebVersionJob,
+        fail=web_job_fail,
+    )
+
+
+def web_jobs_start(job: IngestJob) -> None:
+    """Hand each stored file (and its sanitised copy, so it is not read back) to the
+    web-version step."""
+    for item in job.items.filter(state=IngestItem.State.STORED).select_related("media_file"):
+        if item.media_file is not None:
+            source = work_dir(job.id) / item.sanitised_path if item.sanitised_path else None
+            web_job_enqueue(media_file=item.media_file, source=source)
 
 
 STEP_TASKS = {
@@ -152,6 +198,15 @@ def jobs_recover_task() -> int:
         fetching = job.state in (State.QUEUED, State.FETCHING)
         if step_enqueue(fetch_task(job) if fetching else STEP_TASKS[job.state], job.id):
             count += 1
+    web_stuck = WebVersionJob.objects.filter(
+        state__in=(WebVersionJob.State.QUEUED, WebVersionJob.State.PREPARING),
+        updated_at__lt=quiet_since,
+    ).exclude(lease_until__gt=timezone.now())
+    for job in web_stuck.only("id", "state", "lease_owner", "retries", "error", "media_file"):
+        if job.lease_owner and not job_take_over(job, fail=web_job_fail):
+            continue
+        if step_enqueue(webversion_prepare_task, job.id):
+            count += 1
     if count:
         log.warning("re-enqueued %d stuck ingest job(s)", count)
     return count
@@ -163,15 +218,18 @@ def work_dirs_sweep_task() -> int:
     root = work_dir(0).parent
     if not root.is_dir():
         return 0
-    active = set(
-        IngestJob.objects.exclude(state__in=IngestJob.FINISHED).values_list("id", flat=True)
-    )
     removed = 0
-    for path in root.glob("job-*"):
-        job_id = path.name.removeprefix("job-")
-        if job_id.isdigit() and int(job_id) not in active:
-            work_dir_remove(int(job_id))
-            removed += 1
+    for model, directory, remove in (
+        (IngestJob, work_dir, work_dir_remove),
+        (WebVersionJob, web_work_dir, web_work_dir_remove),
+    ):
+        active = set(model.objects.exclude(state__in=model.FINISHED).values_list("id", flat=True))
+        prefix = directory(0).name.removesuffix("0")
+        for path in root.glob(f"{prefix}*"):
+            job_id = path.name.removeprefix(prefix)
+            if job_id.isdigit() and int(job_id) not in active:
+                remove(int(job_id))
+                removed += 1
     return removed
 
 

@@ -183,6 +183,18 @@ class MediaFile(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
+    class Version(models.TextChoices):
+        ORIGINAL = "original", "Original"
+        WEB = "web", "Web version"
+
+    class Profile(models.TextChoices):
+        """What a browser needs done to the original (ingest/playback.py decides)."""
+
+        DIRECT = "direct", "Direct: plays as it is"
+        REMUX = "remux", "Remux: streams copied into MP4"
+        AUDIO = "audio", "Audio: video copied, audio encoded to AAC"
+        VIDEO = "video", "Video: encoded to H.264 and AAC"
+
     title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="files")
     episode = models.ForeignKey(
         Episode, on_delete=models.CASCADE, related_name="files", null=True, blank=True
@@ -203,6 +215,19 @@ class MediaFile(models.Model):
     audio_codec = models.CharField(max_length=32, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
+    # An original, or the web version made from one (`source`) for browsers to play.
+    version = models.CharField(max_length=8, choices=Version.choices, default=Version.ORIGINAL)
+    source = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="derived"
+    )
+    profile = models.CharField(
+        max_length=8, choices=Profile.choices, blank=True, help_text="Decided after storing."
+    )
+    # [{"language": "eng", "title": "...", "codec": "aac", "channels": 2}, ...] in file order.
+    audio_tracks = models.JSONField(default=list, blank=True)
+    # Web versions with several audio tracks: where each track's init segment and fragments
+    # lie in the stored file, for the HLS playlists (ingest/fragments.py).
+    hls = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-height", "id"]
@@ -213,10 +238,24 @@ class MediaFile(models.Model):
 
 
 class Subtitle(models.Model):
-    """A subtitle file kept beside a video file, with its language."""
+    """A subtitle track of a video file, with its language and title.
+
+    Text subtitles (embedded, beside the video, or uploaded) are stored as WebVTT objects and
+    served through the gateway. Image subtitles (PGS, VobSub) have no object of their own:
+    they are listed as kept only in the original file (`image`).
+    """
+
+    class Origin(models.TextChoices):
+        EMBEDDED = "embedded", "Embedded in the file"
+        SIDE = "side", "Beside the file"
+        UPLOAD = "upload", "Uploaded by a curator"
 
     media_file = models.ForeignKey(MediaFile, on_delete=models.CASCADE, related_name="subtitles")
     language = models.CharField(max_length=16, blank=True, help_text="ISO 639 code.")
+    title = models.CharField(max_length=200, blank=True)
+    codec = models.CharField(max_length=32, blank=True, help_text="As found: subrip, ass, ...")
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.SIDE)
+    image = models.BooleanField(default=False, help_text="Kept only in the original file.")
     name = models.CharField(max_length=300)
     public_id = models.CharField(
         max_length=24, unique=True, default=new_file_public_id, editable=False

@@ -22,7 +22,8 @@ def title_search(titles: QuerySet[Title], query: str) -> QuerySet[Title]:
 
 
 def ready_files() -> QuerySet[MediaFile]:
-    return MediaFile.objects.filter(state=MediaFile.State.READY)
+    """Ready files, each version on its own (a web version names its original)."""
+    return MediaFile.objects.filter(state=MediaFile.State.READY).select_related("source")
 
 
 def ready_file(*, tenant: Tenant, public_id: str) -> MediaFile | None:

@@ -14,6 +14,8 @@ OS_PACKAGES=(
   "chromium:chromium"                  # the browser test of the web front
   "chromedriver:chromium-driver"
   "firefox-esr:firefox-esr"            # the same browser tests in Firefox (Marionette)
+  "pulseaudio:pulseaudio"              # a null audio sink, so headless Firefox plays sound
+  "npm:npm"          # installs the pinned browser libraries (package-lock.json): hls.js
 )
 PYTHON=${PYTHON:-python3}
 VENV=.venv
@@ -45,4 +47,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "bootstrap: installing pinned requirements"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements/test.txt
   echo "$wanted" > "$stamp"
+fi
+
+# Browser libraries the pages serve as static files (web/static_finders.py), pinned by
+# package-lock.json; their install scripts are not run.
+npm_stamp="node_modules/.package-lock.sha256"
+npm_wanted=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_wanted" ]; then
+  echo "bootstrap: installing pinned npm packages"
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+  echo "$npm_wanted" > "$npm_stamp"
 fi

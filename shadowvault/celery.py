@@ -20,6 +20,7 @@ QUEUE_BY_TASK_PREFIX = (
     ("ingest.tasks.fetch_", "fetch"),
     ("ingest.tasks.torrent_", "torrent"),
     ("ingest.tasks.sanitise_", "media"),
+    ("ingest.tasks.webversion_", "media"),
     ("ingest.tasks.store_", "upload"),
     ("readvault.tasks.", "readvault"),
 )

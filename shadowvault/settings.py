@@ -194,6 +194,10 @@ INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=50 * 1024**3)
 # INGEST_MAX_BYTES holds on the bytes written, whatever the server announced.
 INGEST_STALL_SECONDS = env.int("INGEST_STALL_SECONDS", default=600)
 INGEST_MAX_HEIGHT = env.int("INGEST_MAX_HEIGHT", default=1080)
+# Web versions encoded to H.264 (HEVC, MPEG-4 Part 2, 10-bit sources...): libx264's preset
+# (ultrafast ... veryslow: slower is smaller at the same quality) and CRF (lower is better).
+INGEST_WEB_PRESET = env.str("INGEST_WEB_PRESET", default="veryfast")
+INGEST_WEB_CRF = env.int("INGEST_WEB_CRF", default=21)
 # A running step renews its lease this often-ish; a worker that dies frees the job after it.
 INGEST_LEASE_SECONDS = env.int("INGEST_LEASE_SECONDS", default=90)
 # A step that fails for a reason that may pass (an HTTP 503, a dead worker) runs again this
@@ -268,6 +272,15 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
+# Browser libraries from npm (package.json, installed by `npm ci` in scripts/bootstrap.sh):
+# only these files of node_modules are static files (web/static_finders.py).
+NODE_MODULES_DIR = BASE_DIR / "node_modules"
+NODE_STATIC_FILES = {"vendor/hls.min.js": "hls.js/dist/hls.min.js"}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "web.static_finders.NodeModulesFinder",
+]
 # WhiteNoise serves the admin's and the API docs' static files from the web process until the
 # gateway (nginx) takes them over; no manifest, so a missing collectstatic never breaks a page.
 STORAGES = {

@@ -1,14 +1,17 @@
 """What the stream path serves: a stored object found by its public id.
 
-Video files (MediaFile) and manga pages (Page), through `STORED_OBJECT_SOURCES`, so that the
-gateway, the authorize view and the origin serve every kind of stored file the same way.
+Video files (MediaFile), their WebVTT subtitles (Subtitle) and manga pages (Page), through
+`STORED_OBJECT_SOURCES`, so that the gateway, the authorize view and the origin serve every
+kind of stored file the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from library.models import MediaFile
+from django.db.models import F
+
+from library.models import MediaFile, Subtitle
 
 
 @dataclass(frozen=True)
@@ -28,23 +31,27 @@ class StoredObject:
         return f'"{self.sha256 or self.public_id}"'
 
 
+STORED_FIELDS = ("public_id", "name", "mime", "size", "sha256", "locator")
+
+
+def first_stored(rows, *, tenant: str, whole: bool = False) -> StoredObject | None:
+    """The first of `rows` (a queryset of a stored model) as a StoredObject; `tenant` is
+    the lookup from the model to its tenant's id."""
+    row = rows.values(*STORED_FIELDS, tenant_id=F(tenant)).first()
+    return StoredObject(**row, whole=whole) if row else None
+
+
 def media_file_object(public_id: str) -> StoredObject | None:
-    row = (
-        MediaFile.objects.filter(public_id=public_id, state=MediaFile.State.READY)
-        .values("public_id", "title__tenant_id", "name", "mime", "size", "sha256", "locator")
-        .first()
-    )
-    if row is None:
-        return None
-    return StoredObject(
-        public_id=row["public_id"],
-        tenant_id=row["title__tenant_id"],
-        name=row["name"],
-        mime=row["mime"],
-        size=row["size"],
-        sha256=row["sha256"],
-        locator=row["locator"],
-    )
+    ready = MediaFile.objects.filter(public_id=public_id, state=MediaFile.State.READY)
+    return first_stored(ready, tenant="title__tenant_id")
+
+
+def subtitle_object(public_id: str) -> StoredObject | None:
+    """A stored (text) subtitle of a ready file; small, so cached whole."""
+    text = Subtitle.objects.filter(
+        public_id=public_id, image=False, media_file__state=MediaFile.State.READY
+    ).exclude(locator={})
+    return first_stored(text, tenant="media_file__title__tenant_id", whole=True)
 
 
 def page_object(public_id: str) -> StoredObject | None:
@@ -72,7 +79,7 @@ def page_stored(page, tenant_id: int) -> StoredObject:
     )
 
 
-STORED_OBJECT_SOURCES = [media_file_object, page_object]
+STORED_OBJECT_SOURCES = [media_file_object, subtitle_object, page_object]
 
 
 def stored_object(public_id: str) -> StoredObject | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,6 +15,7 @@ from django.http.request import split_domain_port
 from shadowvault.storage import session_pool
 from shadowvault.storage.pool import PoolFull
 
+from .hls import stream_path
 from .objects import StoredObject
 from .signing import LinkGrant, link_sign, link_verify
 
@@ -46,15 +47,25 @@ def gateway_origin() -> str:
     return "http://{host}:" + settings.GATEWAY_LISTEN.rpartition(":")[2]
 
 
-def stream_link(
-    *, stored: StoredObject, viewer: str, host: str, now: float | None = None
-) -> StreamLink:
-    """A signed gateway URL for `viewer` to `stored`, valid for STREAM_LINK_TTL_SECONDS."""
+def signed_query(*, stored: StoredObject, viewer: str, now: float | None = None) -> tuple[str, int]:
+    """The query (`exp`, `v`, `sig`) that lets `viewer` at `stored` (its stream, and its HLS
+    playlists) until STREAM_LINK_TTL_SECONDS from now, and that moment."""
     expires = int(now if now is not None else time.time()) + settings.STREAM_LINK_TTL_SECONDS
     grant = LinkGrant(stored.public_id, stored.tenant_id, viewer, expires)
-    query = urlencode({"exp": expires, "v": viewer, "sig": link_sign(grant)})
+    return urlencode({"exp": expires, "v": viewer, "sig": link_sign(grant)}), expires
+
+
+def stream_link(
+    *, stored: StoredObject, viewer: str, host: str, now: float | None = None, path: str = ""
+) -> StreamLink:
+    """A signed gateway URL for `viewer` to `stored`, valid for STREAM_LINK_TTL_SECONDS.
+
+    `path` points the same grant elsewhere (an HLS playlist of `stored`); by default the
+    link is the stored object's own `/s/<public id>/<name>`.
+    """
+    query, expires = signed_query(stored=stored, viewer=viewer, now=now)
     gateway = gateway_origin().format(host=split_domain_port(host)[0])
-    path = f"/s/{stored.public_id}/{quote(stored.name)}"
+    path = path or stream_path(stored.public_id, stored.name)
     return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(expires, UTC))
 
 

@@ -6,8 +6,10 @@ from . import views
 
 urlpatterns = [
     path("s/<str:public_id>/<path:name>", views.authorize, name="stream-authorize"),
+    path("m/<str:public_id>/<str:playlist>.m3u8", views.hls_playlist, name="hls-playlist"),
 ]
 
 api_urlpatterns = [
     path("files/<str:public_id>/link/", views.StreamLinkView.as_view(), name="stream-link"),
+    path("files/<str:public_id>/playback/", views.PlaybackView.as_view(), name="playback"),
 ]

@@ -1,11 +1,12 @@
-"""The gateway's authorize step (`/s/…`) and the API that hands out stream links."""
+"""The gateway's authorize step (`/s/…`), HLS playlists (`/m/…`) and the API that hands out
+stream links and what a player needs."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -17,11 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from library.models import MediaFile
+from library.selectors import ready_file
 from shadowvault.metrics import metric_increment
 from shadowvault.storage import LocatorInvalid
 from shadowvault.storage.filesystem import object_relative_path
 
+from .hls import PLAYLIST_TYPE, PlaylistMissing, master_playlist, media_playlist, stream_path
 from .objects import StoredObject, stored_object
+from .playback import playback_for
 from .recent import Recent
 from .services import (
     PoolFull,
@@ -130,6 +135,54 @@ def internal_location(stored: StoredObject, session: str | None) -> str:
     return f"{target}?s={quote(session)}" if session else target
 
 
+def hls_playlist(request: HttpRequest, public_id: str, playlist: str) -> HttpResponse:
+    """An HLS playlist of a web version with several audio tracks (streaming/hls.py).
+
+    Authorised by the file's signed link query (`exp`, `v`, `sig`), which every URI in the
+    playlist carries on: 403 when it is forged or expired, 404 for what this site does not
+    hold or a file without HLS.
+    """
+    stored = stored_object(public_id)
+    tenant = getattr(request, "tenant", None)
+    if stored is None or tenant is None or stored.tenant_id != tenant.id:
+        return HttpResponse("No such file.\n", status=404, content_type="text/plain")
+    viewer, signature = request.GET.get("v", ""), request.GET.get("sig", "")
+    try:
+        expires = int(request.GET.get("exp", ""))
+        stream_link_check(
+            stored=stored, tenant_id=tenant.id, viewer=viewer, expires=expires, signature=signature
+        )
+    except (ValueError, LinkInvalid):
+        return HttpResponse(
+            "This link is invalid or has expired.\n", status=403, content_type="text/plain"
+        )
+    if not viewer_may_watch(viewer=viewer, tenant_id=tenant.id):
+        return HttpResponse(
+            "This link's viewer may no longer watch here.\n", status=403, content_type="text/plain"
+        )
+    row = MediaFile.objects.values("hls", "audio_tracks", "width", "height").get(
+        public_id=public_id
+    )
+    query = urlencode({"exp": expires, "v": viewer, "sig": signature})
+    try:
+        if playlist == "master":
+            text = master_playlist(
+                hls=row["hls"],
+                audio_tracks=row["audio_tracks"],
+                query=query,
+                width=row["width"],
+                height=row["height"],
+            )
+        else:
+            path = stream_path(stored.public_id, stored.name)
+            text = media_playlist(hls=row["hls"], playlist=playlist, path=path, query=query)
+    except PlaylistMissing:
+        return HttpResponse("No such playlist.\n", status=404, content_type="text/plain")
+    response = HttpResponse(text, content_type=PLAYLIST_TYPE)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 class StreamLinkView(APIView):
     """POST /api/files/{public_id}/link/ — a signed gateway URL for the calling viewer."""
 
@@ -147,3 +200,40 @@ class StreamLinkView(APIView):
             stored=stored, viewer=viewer_key(request.user.id), host=request.get_host()
         )
         return Response({"url": link.url, "expires_at": link.expires_at})
+
+
+class PlaybackSerializer(serializers.Serializer):
+    public_id = serializers.CharField(help_text="The version played.")
+    version = serializers.ChoiceField(choices=MediaFile.Version.choices)
+    delivery = serializers.ChoiceField(choices=["progressive", "hls"])
+    url = serializers.URLField(help_text="Signed stream link of the version played.")
+    hls_url = serializers.CharField(help_text="Its HLS master playlist (delivery hls), else empty.")
+    mime = serializers.CharField()
+    audio_only = serializers.BooleanField()
+    duration = serializers.FloatField(allow_null=True)
+    audio = serializers.ListField(child=serializers.DictField(), help_text="Audio tracks.")
+    subtitles = serializers.ListField(
+        child=serializers.DictField(), help_text="WebVTT tracks: language, title, label, url."
+    )
+    image_subtitles = serializers.ListField(
+        child=serializers.DictField(), help_text="Kept only in the original file."
+    )
+    versions = serializers.ListField(child=serializers.DictField())
+
+
+class PlaybackView(APIView):
+    """GET /api/files/{public_id}/playback/ — how the calling viewer plays a file: its web
+    version when there is one (`?as_is=1`: this very file), with signed links."""
+
+    @extend_schema(responses=PlaybackSerializer)
+    def get(self, request: Request, public_id: str) -> Response:
+        media_file = ready_file(tenant=request.tenant, public_id=public_id)
+        if media_file is None:
+            raise NotFound("No such file.")
+        playback = playback_for(
+            media_file,
+            viewer=viewer_key(request.user.id),
+            host=request.get_host(),
+            as_is=request.query_params.get("as_is") == "1",
+        )
+        return Response(PlaybackSerializer(playback.as_dict()).data)

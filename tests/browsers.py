@@ -306,6 +306,10 @@ class Firefox(Browser):
             "".join(f"user_pref({_js(k)}, {_js(v)});\n" for k, v in prefs.items())
         )
         self.log = self.profile / "firefox.log"
+        # Without an audio device Firefox's audio clock never starts (AudioContext stays
+        # suspended): give it a private PulseAudio that plays to a null sink.
+        self.audio = contextlib.ExitStack()
+        pulse = self.audio.enter_context(processes.audio_sink(self.profile))
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [
@@ -320,7 +324,7 @@ class Firefox(Browser):
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its content processes go with it in quit()
-                env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1"},
+                env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1", "PULSE_SERVER": pulse},
             )
         try:
             processes.wait_until(
@@ -380,6 +384,7 @@ class Firefox(Browser):
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        self.audio.close()
 
 
 def _js(value: Any) -> str:

@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlparse
 
@@ -126,6 +127,17 @@ def tmdb_settings(tmdb_server: TMDBFixtureServer, settings) -> TMDBFixtureServer
     settings.TMDB_API_KEY = tmdb_fixture.API_KEY
     settings.TMDB_BEARER_TOKEN = ""
     return tmdb_server
+
+
+# --- Media: the everyday kinds of file, made once (tests/media_matrix.py) ---
+
+
+@pytest.fixture(scope="session")
+def media_matrix(tmp_path_factory) -> dict[str, Path]:
+    """Each case of the media matrix as the store step keeps it, by case name."""
+    from tests.media_matrix import matrix_build
+
+    return matrix_build(tmp_path_factory.mktemp("matrix"))
 
 
 # --- API clients ---

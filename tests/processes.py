@@ -282,3 +282,39 @@ def aria2_daemon(*, port: int, secret: str) -> Iterator[str]:
     finally:
         stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def audio_sink(directory: Path) -> Iterator[str]:
+    """A private PulseAudio server whose only output is a null sink; yield its address
+    (for PULSE_SERVER). A headless browser without an audio device never starts its audio
+    clock (Firefox's AudioContext stays suspended); this gives it one that plays to nothing.
+    """
+    binary = shutil.which("pulseaudio")
+    if binary is None:
+        raise RuntimeError("pulseaudio is not installed: run `make bootstrap` (installs it)")
+    socket_path = directory / "pulse-native"
+    env = {**os.environ, "HOME": str(directory), "XDG_RUNTIME_DIR": str(directory)}
+    with open(directory / "pulseaudio.log", "wb") as log:
+        process = subprocess.Popen(
+            [
+                binary,
+                "-n",  # no default configuration: only the modules below
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--disable-shm=yes",
+                "--use-pid-file=no",
+                "-L",
+                "module-null-sink sink_name=null",
+                "-L",
+                f"module-native-protocol-unix socket={socket_path} auth-anonymous=1",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(socket_path.exists, timeout=15, what="pulseaudio listening")
+        yield f"unix:{socket_path}"
+    finally:
+        stop(process)

@@ -7,9 +7,11 @@ is made once, in the environment, so worker processes started by tests inherit i
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("ENV_FILE", os.devnull)  # a developer's .env must not leak into tests
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "k" * 20)
@@ -23,7 +25,16 @@ os.environ.setdefault("CACHE_URL", "locmemcache://")
 os.environ.setdefault("TMDB_API_BASE_URL", "http://127.0.0.1:9/3")
 os.environ.setdefault("TMDB_API_KEY", "test-tmdb-key")
 os.environ.setdefault("PLAYER_NEXT_UP_SECONDS", "3")  # browser tests wait for the countdown
-os.environ.setdefault("DATA_DIR", os.path.join(tempfile.gettempdir(), "shadowvault-test-data"))
+# Per checkout: the gateway tests collect static files into DATA_DIR/static, and two
+# checkouts on one machine (worktrees) must not serve each other's player.js.
+os.environ.setdefault(
+    "DATA_DIR",
+    os.path.join(
+        tempfile.gettempdir(),
+        "shadowvault-test-data-"
+        + hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:10],
+    ),
+)
 
 from shadowvault.settings import *  # noqa: F403
 from shadowvault.settings import DATABASES

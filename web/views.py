@@ -18,8 +18,8 @@ from library.selectors import ready_file, title_detail, title_list, title_search
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
 from shadowvault.login_throttle import ThrottledLoginMixin, locked_status
-from streaming.objects import stored_object
-from streaming.services import page_links, stream_link, viewer_key
+from streaming.playback import playback_for
+from streaming.services import page_links, viewer_key
 from watching.selectors import (
     continue_watching,
     next_episode_files,
@@ -96,11 +96,16 @@ def title_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @member_required
 def watch(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The player, on the web version of the file when there is one (`?version=original`:
+    the file itself)."""
     media_file = ready_file(tenant=request.tenant, public_id=public_id)
     if media_file is None:
         raise Http404("No such file.")
-    link = stream_link(
-        stored=stored_object(public_id), viewer=viewer_key(request.user.id), host=request.get_host()
+    playback = playback_for(
+        media_file,
+        viewer=viewer_key(request.user.id),
+        host=request.get_host(),
+        as_is=request.GET.get("version") == "original",
     )
     progress = progress_of_file(user=request.user, media_file=media_file)
     # progress.js: where to save the position, and where to start
@@ -114,7 +119,8 @@ def watch(request: HttpRequest, public_id: str) -> HttpResponse:
         next_file = next_episode_files([media_file.episode]).get(media_file.episode_id)
     context = {
         "file": media_file,
-        "stream_url": link.url,
+        "playback": playback.as_dict(),
+        "stream_url": playback.url,
         "player_progress": player_progress,
         "next_file": next_file,
         "next_up_seconds": settings.PLAYER_NEXT_UP_SECONDS,

@@ -16,14 +16,18 @@ file`).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import re
+import signal
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROBE_TIMEOUT = 120
+PR_SET_PDEATHSIG = 1
 SNIFF_BYTES = 1024
 # The containers a downloaded file may be, by the ffmpeg demuxer that reads each: what video
 # releases and their subtitles come in. None of them opens other files or URLs (mov's
@@ -120,8 +124,9 @@ def media_input(path: Path) -> list[str]:
     ]
 
 
-def media_probe(path: Path) -> MediaFacts:
-    """What ffprobe reads in `path`; MediaError (permanent) when it is not a video."""
+def streams_probe(path: Path) -> dict:
+    """ffprobe's JSON account (format and streams) of `path`; MediaError (permanent) when
+    it is not a media file."""
     try:
         result = subprocess.run(
             [
@@ -144,12 +149,23 @@ def media_probe(path: Path) -> MediaFacts:
         raise MediaError(
             f"{path.name} is not a media file ffprobe can read: {result.stderr.strip()[:300]}"
         )
-    info = json.loads(result.stdout or "{}")
+    return json.loads(result.stdout or "{}")
+
+
+def media_probe(path: Path) -> MediaFacts:
+    """What ffprobe reads in `path`; MediaError (permanent) when it is not a video."""
+    return media_facts(streams_probe(path), name=path.name)
+
+
+def media_facts(info: dict, *, name: str) -> MediaFacts:
+    """The facts in ffprobe's account `info` of the file called `name`; MediaError
+    (permanent) when it has neither video nor audio."""
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video" and not is_cover(s)), None)
-    if video is None:
-        raise MediaError(f"{path.name} has no video stream")
     audio = next((s for s in streams if s.get("codec_type") == "audio"), {})
+    if video is None and not audio:  # audio alone plays (as audio); nothing at all does not
+        raise MediaError(f"{name} has no video or audio stream")
+    video = video or {}
     duration = info.get("format", {}).get("duration") or video.get("duration")
     languages: dict[str, list[str]] = {"audio": [], "subtitle": []}
     for stream in streams:
@@ -187,7 +203,7 @@ def media_scrub(
 ) -> None:
     """Copy `source`'s streams into `target` with identifying metadata stripped."""
     _, muxer = output_container(target)
-    maps = ["-map", "0:v:0", "-map", "0:a?"]
+    maps = ["-map", "0:V:0?", "-map", "0:a?"]  # V: a video that is not cover art
     if muxer == "matroska":
         maps += ["-map", "0:s?"]  # mp4 and webm cannot hold most subtitle formats
     languages = []
@@ -230,15 +246,46 @@ def media_scrub(
     run_with_progress(command, facts.duration, progress)
 
 
+def die_with_parent() -> None:
+    """In the child, before exec: be sent SIGKILL when the parent dies (Linux)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run_with_progress(
-    command: list[str], duration: float | None, progress: Callable[[float], None] | None
-) -> None:
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    for line in process.stdout:
-        key, _, value = line.strip().partition("=")
-        if key == "out_time_us" and value.isdigit() and duration and progress:
-            progress(min(100.0, int(value) / 1e6 / duration * 100))
-    stderr = process.stderr.read() if process.stderr else ""
-    if process.wait() != 0:
-        raise MediaError(f"ffmpeg could not copy the streams: {stderr.strip()[:500]}")
+    command: list[str],
+    duration: float | None,
+    progress: Callable[[float], None] | None,
+    *,
+    failure: str = "ffmpeg could not copy the streams",
+) -> str:
+    """Run ffmpeg `command` (with `-progress pipe:1`), reporting percent done to `progress`;
+    what it said on stderr (errors it went past). MediaError(`failure`: …) when it fails.
+
+    stderr goes to a file (a damaged input can make ffmpeg say more than a pipe holds while
+    we read stdout); ffmpeg is killed if `progress` raises (a cancelled job), and by the
+    kernel if this process dies (a SIGKILLed worker leaves no encoder writing behind it).
+    """
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            preexec_fn=die_with_parent,
+        )
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:
+                key, _, value = line.strip().partition("=")
+                if key == "out_time_us" and value.isdigit() and duration and progress:
+                    progress(min(100.0, int(value) / 1e6 / duration * 100))
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        errors.seek(0)
+        said = errors.read().strip()
+        if process.wait() != 0:
+            raise MediaError(f"{failure}: {said[-500:]}")
+        return said

@@ -12,12 +12,21 @@ class GenreSerializer(serializers.ModelSerializer):
 
 
 class MediaFileSerializer(serializers.ModelSerializer):
-    """What a client may know of a file: never its storage or locator."""
+    """What a client may know of a file: never its storage or locator.
+
+    A title or episode lists each version: the original and, when a browser cannot play it
+    as it is, its web version (`source` names the original it was made from).
+    """
+
+    source = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
 
     class Meta:
         model = MediaFile
         fields = [
             "public_id",
+            "version",
+            "source",
+            "profile",
             "name",
             "size",
             "mime",
@@ -26,6 +35,7 @@ class MediaFileSerializer(serializers.ModelSerializer):
             "height",
             "video_codec",
             "audio_codec",
+            "audio_tracks",
         ]
 
 

@@ -57,8 +57,8 @@ def test_a_season_pack_torrent_becomes_its_episodes_with_subtitles(
         "Sherlock (2010) - S01E02 - The Blind Banker [240p].mp4",
     ]
     subtitles = list(files[0].subtitles.all())
-    assert [(s.language, s.name) for s in subtitles] == [
-        ("en", "Sherlock (2010) - S01E01 - A Study in Pink [240p].en.srt")
+    assert [(s.language, s.name, s.mime) for s in subtitles] == [  # as WebVTT
+        ("en", "Sherlock (2010) - S01E01 - A Study in Pink [240p].en.vtt", "text/vtt")
     ]
     assert not files[1].subtitles.exists()
 

@@ -370,3 +370,35 @@ def test_a_slow_viewer_costs_reads_near_its_position_not_the_whole_file(
     assert min(first for first, _ in seek_ranges) == seek  # nothing before the new position
     assert max(last for _, last in seek_ranges) < seek + from_seek + AHEAD
     assert gateway.origin_reads(media_file.public_id) <= (4 + 2 * AHEAD) // MiB < COLD_SIZE // MiB
+
+
+def test_a_webvtt_subtitle_comes_through_either_way_as_text_vtt(
+    any_gateway, store_file, vault_root, tmp_path
+) -> None:
+    from library.models import Subtitle
+    from streaming.objects import subtitle_object
+    from streaming.services import stream_link
+
+    media_file = store_file(os.urandom(1000))
+    text = b"WEBVTT\n\n00:01.000 --> 00:02.000\nHello\n"
+    (tmp_path / "sub.vtt").write_bytes(text)
+    locator = FilesystemBackend(vault_root).put(tmp_path / "sub.vtt", name="sub.vtt")
+    subtitle = Subtitle.objects.create(
+        media_file=media_file,
+        language="en",
+        name="Film.en.vtt",
+        storage="filesystem",
+        locator=locator,
+        size=len(text),
+        sha256=locator["sha256"],
+        mime="text/vtt",
+    )
+    link = stream_link(stored=subtitle_object(subtitle.public_id), viewer="u1", host="x")
+
+    response = get(any_gateway, link.url.split(":8080", 1)[1])
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/vtt")  # browsers insist on it
+    assert response.content == text
+    forged = link.url.split(":8080", 1)[1].replace("sig=", "sig=x")
+    assert get(any_gateway, forged).status_code == 403
