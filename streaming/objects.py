@@ -1,14 +1,17 @@
 """What the stream path serves: a stored object found by its public id.
 
-Video files (MediaFile) and manga pages (Page), through `STORED_OBJECT_SOURCES`, so that the
-gateway, the authorize view and the origin serve every kind of stored file the same way.
+Video files (MediaFile), their subtitles (Subtitle) and manga pages (Page), through
+`STORED_OBJECT_SOURCES`, so that the gateway, the authorize view and the origin serve every
+kind of stored file the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from library.models import MediaFile
+from django.db.models import F, QuerySet
+
+from library.models import MediaFile, Subtitle
 
 
 @dataclass(frozen=True)
@@ -28,23 +31,39 @@ class StoredObject:
         return f'"{self.sha256 or self.public_id}"'
 
 
-def media_file_object(public_id: str) -> StoredObject | None:
-    row = (
-        MediaFile.objects.filter(public_id=public_id, state=MediaFile.State.READY)
-        .values("public_id", "title__tenant_id", "name", "mime", "size", "sha256", "locator")
-        .first()
-    )
-    if row is None:
-        return None
+# What every stored kind's row gives (`.values(*STORED_FIELDS, tenant_id=...)`).
+STORED_FIELDS = ("public_id", "name", "mime", "size", "sha256", "locator")
+
+
+def stored_from_row(row: dict, *, whole: bool = False) -> StoredObject:
     return StoredObject(
-        public_id=row["public_id"],
-        tenant_id=row["title__tenant_id"],
-        name=row["name"],
-        mime=row["mime"],
-        size=row["size"],
-        sha256=row["sha256"],
-        locator=row["locator"],
+        **{field: row[field] for field in STORED_FIELDS}, tenant_id=row["tenant_id"], whole=whole
     )
+
+
+def media_file_rows(files: QuerySet[MediaFile], *extra: str) -> QuerySet:
+    """Rows for `stored_from_row` of ready video files, with the `extra` columns."""
+    return files.filter(state=MediaFile.State.READY).values(
+        *STORED_FIELDS, *extra, tenant_id=F("title__tenant_id")
+    )
+
+
+def subtitle_rows(subtitles: QuerySet[Subtitle], *extra: str) -> QuerySet:
+    """Rows for `stored_from_row(row, whole=True)` of the subtitles of ready video files
+    (small files, cached whole like manga pages), with the `extra` columns."""
+    return subtitles.filter(media_file__state=MediaFile.State.READY).values(
+        *STORED_FIELDS, *extra, tenant_id=F("media_file__title__tenant_id")
+    )
+
+
+def media_file_object(public_id: str) -> StoredObject | None:
+    row = media_file_rows(MediaFile.objects.filter(public_id=public_id)).first()
+    return stored_from_row(row) if row else None
+
+
+def subtitle_object(public_id: str) -> StoredObject | None:
+    row = subtitle_rows(Subtitle.objects.filter(public_id=public_id)).first()
+    return stored_from_row(row, whole=True) if row else None
 
 
 def page_object(public_id: str) -> StoredObject | None:
@@ -72,7 +91,7 @@ def page_stored(page, tenant_id: int) -> StoredObject:
     )
 
 
-STORED_OBJECT_SOURCES = [media_file_object, page_object]
+STORED_OBJECT_SOURCES = [media_file_object, page_object, subtitle_object]
 
 
 def stored_object(public_id: str) -> StoredObject | None:

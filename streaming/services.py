@@ -1,4 +1,4 @@
-"""Handing out stream links and admitting viewers to what they link to."""
+"""Handing out stream links and seating viewers in the storage session pool."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from shadowvault.storage import session_pool
 from shadowvault.storage.pool import PoolFull
 
 from .objects import StoredObject
-from .signing import LinkGrant, link_sign, link_verify
+from .signing import LinkGrant, link_sign
 
-__all__ = ["PoolFull", "StreamLink", "stream_admit", "stream_link", "viewer_key"]
+__all__ = ["PoolFull", "StreamLink", "stream_link", "viewer_key", "viewer_seat"]
 
 
 @dataclass(frozen=True)
@@ -54,15 +54,9 @@ def takes_viewer_slot(stored: StoredObject) -> bool:
     return stored.locator.get("backend") == "telegram"
 
 
-def stream_admit(
-    *, stored: StoredObject, tenant_id: int, viewer: str, expires: int, signature: str
-) -> str | None:
-    """Check a link and seat its viewer; the storage session to read through, if any.
-
-    Raises LinkInvalid (forged, altered, expired, another tenant's) and PoolFull (every
-    Telegram session serves its cap of viewers: try again after `retry_after`).
-    """
-    link_verify(LinkGrant(stored.public_id, tenant_id, viewer, expires), signature)
+def viewer_seat(*, stored: StoredObject, viewer: str) -> str | None:
+    """Seat `viewer` (already authenticated) in the session pool for `stored`; the storage
+    session to read through, or None for files that take no slot. Raises PoolFull."""
     if not takes_viewer_slot(stored):
         return None  # no I/O: the authorize call may run this on the event loop
     pool = session_pool()

@@ -21,8 +21,8 @@ from shadowvault.storage import LocatorInvalid
 from shadowvault.storage.filesystem import object_relative_path
 
 from .objects import StoredObject, stored_object
-from .services import PoolFull, stream_admit, stream_link, takes_viewer_slot, viewer_key
-from .signing import LinkInvalid
+from .services import PoolFull, stream_link, takes_viewer_slot, viewer_key, viewer_seat
+from .signing import LinkGrant, LinkInvalid, link_verify
 
 log = logging.getLogger(__name__)
 
@@ -39,30 +39,36 @@ async def authorize(request: HttpRequest, public_id: str, name: str) -> HttpResp
 async def authorize_stored(request: HttpRequest, stored: StoredObject | None) -> HttpResponse:
     """The answer to a link for `stored` on `request.tenant`'s site.
 
-    403 for a forged or expired link, 404 for what this site does not hold, 503 with
-    Retry-After when every storage session is full. The body comes from an internal
-    location (`internal_location`); only headers are decided here.
+    403 for a forged or expired link, 404 for what this site does not hold, then
+    `stored_answer`'s.
     """
     tenant = getattr(request, "tenant", None)
     if stored is None or tenant is None or stored.tenant_id != tenant.id:
         return HttpResponse("No such file.\n", status=404, content_type="text/plain")
-    admit = partial(
-        stream_admit,
-        stored=stored,
-        tenant_id=tenant.id,
-        viewer=request.GET.get("v", ""),
-        signature=request.GET.get("sig", ""),
-    )
+    viewer = request.GET.get("v", "")
     try:
-        expires = int(request.GET.get("exp", ""))
-        if takes_viewer_slot(stored):
-            session = await sync_to_async(admit, thread_sensitive=False)(expires=expires)
-        else:  # only the signature to check: no I/O, no thread
-            session = admit(expires=expires)
+        grant = LinkGrant(stored.public_id, tenant.id, viewer, int(request.GET.get("exp", "")))
+        link_verify(grant, request.GET.get("sig", ""))
     except (ValueError, LinkInvalid):
         return HttpResponse(
             "This link is invalid or has expired.\n", status=403, content_type="text/plain"
         )
+    return await stored_answer(stored, viewer=viewer)
+
+
+async def stored_answer(stored: StoredObject, *, viewer: str) -> HttpResponse:
+    """Let nginx serve `stored` to `viewer`, whom the caller has authenticated.
+
+    Seats the viewer for Telegram files: 503 with Retry-After when every storage session is
+    full. The body comes from an internal location (`internal_location`); only headers are
+    decided here.
+    """
+    try:
+        if takes_viewer_slot(stored):
+            seat = partial(viewer_seat, stored=stored, viewer=viewer)
+            session = await sync_to_async(seat, thread_sensitive=False)()
+        else:  # no I/O, no thread
+            session = None
     except PoolFull as full:
         await sync_to_async(metric_increment, thread_sensitive=False)("pool_rejections_total")
         response = HttpResponse(
