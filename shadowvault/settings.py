@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "streaming",
     "ingest",
     "readvault",
+    "dav",
     "web",
 ]
 

@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/", include("ingest.api.urls")),
     path("api/", include("readvault.api.urls")),
     *stream_urls,
+    path("", include("dav.urls")),
     path("", include("web.urls")),
 ]

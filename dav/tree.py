@@ -1,0 +1,214 @@
+"""The WebDAV tree of one tenant, read from the catalog (nothing is stored for it).
+
+```
+Movies/Title (Year)/<file>                  ready movie files, subtitles beside their video
+Series/Name (Year)/Season 01/<file>         ready episode files, subtitles beside their video
+```
+Folders list only what holds a ready file. Every name goes through `dav.names` (clean, unique
+in its folder); a path is found by the same naming, so what a listing shows is what a request
+finds, and nothing else: another tenant's titles are never queried.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Max, Q, QuerySet
+
+from library.models import MediaFile, Season, Subtitle, Title
+from streaming.objects import StoredObject, media_file_rows, stored_from_row, subtitle_rows
+
+from .names import TAG, name_clean, name_key, names_unique
+
+SECTIONS = {"Movies": Title.Kind.MOVIE, "Series": Title.Kind.SERIES}
+YEAR_SUFFIX = re.compile(r"\((\d{4})\)$")
+SEASON = re.compile(r"season (\d{1,4})")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A folder or a file of the tree, as PROPFIND and GET see it."""
+
+    name: str
+    modified: datetime | None = None
+    stored: StoredObject | None = None  # a file's bytes, served by the gateway; None: a folder
+
+    @property
+    def is_folder(self) -> bool:
+        return self.stored is None
+
+
+@dataclass(frozen=True)
+class Node:
+    entry: Entry
+    children: Callable[[], list[Entry]] | None = None  # a folder's contents, read on demand
+
+
+def dav_node(tenant_id: int, segments: list[str]) -> Node | None:
+    """The folder or file at `segments` (path components below /dav/), or None."""
+    folder = folder_node(tenant_id, segments)
+    if folder is not None or not segments:
+        return folder
+    parent = folder_node(tenant_id, segments[:-1])
+    if parent is None or parent.children is None:
+        return None
+    wanted = name_key(segments[-1])
+    for entry in parent.children():
+        if not entry.is_folder and name_key(entry.name) == wanted:
+            return Node(entry)
+    return None
+
+
+def folder_node(tenant_id: int, segments: list[str]) -> Node | None:
+    if not segments:
+        return Node(Entry(""), lambda: [Entry(name) for name in SECTIONS])
+    section = next((s for s in SECTIONS if name_key(s) == name_key(segments[0])), None)
+    kind = SECTIONS.get(section or "")
+    depth = 2 if kind == Title.Kind.MOVIE else 3  # how deep this section's folders go
+    if kind is None or len(segments) > depth:
+        return None
+    if len(segments) == 1:
+        return Node(Entry(section), lambda: title_folders(tenant_id, kind))
+    title = title_for_folder(tenant_id, kind, segments[1])
+    if title is None:
+        return None
+    title_id, entry = title
+    if kind == Title.Kind.MOVIE:
+        files = MediaFile.objects.filter(title_id=title_id, episode__isnull=True)
+        return Node(entry, lambda: file_entries(files))
+    if len(segments) == 2:
+        return Node(entry, lambda: season_folders(title_id))
+    return season_node(title_id, segments[2])
+
+
+# --- Title folders: "Title (Year)"; titles of one name after the first get " [slug]" ---
+
+
+def titles_with_files(tenant_id: int, kind: str) -> QuerySet[Title]:
+    """The tenant's titles of `kind` that hold a ready file, with their newest file's time."""
+    return (
+        Title.objects.filter(
+            tenant_id=tenant_id,
+            kind=kind,
+            files__state=MediaFile.State.READY,
+            files__episode__isnull=kind == Title.Kind.MOVIE,
+        )
+        .annotate(modified=Max("files__created_at"))
+        .order_by("id")
+    )
+
+
+def folder_base(title: str, year: int | None) -> str:
+    return name_clean(f"{title} ({year})" if year else title)
+
+
+def title_entries(titles: QuerySet[Title]) -> list[tuple[int, Entry]]:
+    rows = list(titles.values_list("id", "slug", "title", "year", "modified"))
+    names = names_unique(
+        ((folder_base(title, year), slug) for _, slug, title, year, _ in rows), is_file=False
+    )
+    return [(row[0], Entry(name, row[4])) for row, name in zip(rows, names, strict=True)]
+
+
+def title_folders(tenant_id: int, kind: str) -> list[Entry]:
+    return [entry for _, entry in title_entries(titles_with_files(tenant_id, kind))]
+
+
+def title_for_folder(tenant_id: int, kind: str, name: str) -> tuple[int, Entry] | None:
+    """The title whose folder is called `name`, and its folder's entry.
+
+    A folder's name depends only on the titles that share its base name ("Title (Year)"),
+    and those share its year or have none: so only they are read and named, not the whole
+    section.
+    """
+    bases = [name]
+    if tagged := TAG.fullmatch(name):
+        bases.append(tagged["base"])
+    years = [int(found[1]) for base in bases if (found := YEAR_SUFFIX.search(base))]
+    candidates = titles_with_files(tenant_id, kind).filter(Q(year__isnull=True) | Q(year__in=years))
+    wanted = name_key(name)
+    return next(
+        (
+            (id_, entry)
+            for id_, entry in title_entries(candidates)
+            if name_key(entry.name) == wanted
+        ),
+        None,
+    )
+
+
+# --- Seasons: "Season 01" ---
+
+
+def season_folders(title_id: int) -> list[Entry]:
+    seasons = (
+        Season.objects.filter(title_id=title_id, episodes__files__state=MediaFile.State.READY)
+        .annotate(modified=Max("episodes__files__created_at"))
+        .values_list("number", "modified")
+        .order_by("number")
+    )
+    return [Entry(season_name(number), modified) for number, modified in seasons]
+
+
+def season_name(number: int) -> str:
+    return f"Season {number:02d}"
+
+
+def season_node(title_id: int, name: str) -> Node | None:
+    found = SEASON.fullmatch(name_key(name))
+    if found is None:
+        return None
+    number = int(found[1])
+    files = MediaFile.objects.filter(episode__season__title_id=title_id).filter(
+        episode__season__number=number
+    )
+    modified = files.filter(state=MediaFile.State.READY).aggregate(Max("created_at"))
+    if modified["created_at__max"] is None:
+        return None
+    return Node(
+        Entry(season_name(number), modified["created_at__max"]), lambda: file_entries(files)
+    )
+
+
+# --- Files: the videos, then each one's subtitles named after it ---
+
+
+def file_entries(files: QuerySet[MediaFile]) -> list[Entry]:
+    """Ready video files and their subtitles, each subtitle renamed after its video's name in
+    the folder (players pair them by name)."""
+    videos = list(media_file_rows(files.order_by("id"), "id", "created_at"))
+    video_names = names_unique(
+        ((name_clean(video["name"]), video["public_id"]) for video in videos), is_file=True
+    )
+    named = {video["id"]: (video, name) for video, name in zip(videos, video_names, strict=True)}
+    subtitles = subtitle_rows(
+        Subtitle.objects.filter(media_file_id__in=named).order_by("id"), "media_file_id"
+    )
+    subtitles = [(row, *named[row["media_file_id"]]) for row in subtitles]
+    subtitle_names = names_unique(
+        ((subtitle_name(*subtitle), subtitle[0]["public_id"]) for subtitle in subtitles),
+        is_file=True,
+        taken=video_names,
+    )
+    return [
+        *(
+            Entry(name, video["created_at"], stored_from_row(video))
+            for video, name in zip(videos, video_names, strict=True)
+        ),
+        *(
+            Entry(name, video["created_at"], stored_from_row(row, whole=True))
+            for (row, video, _), name in zip(subtitles, subtitle_names, strict=True)
+        ),
+    ]
+
+
+def subtitle_name(row: dict, video: dict, video_name: str) -> str:
+    """`Film (2001).en.srt` beside `Film (2001).mkv`, whatever the video is called here."""
+    stem = video["name"].rpartition(".")[0] or video["name"]
+    suffix = row["name"][len(stem) :] if row["name"].startswith(stem) else ""
+    if not suffix.startswith("."):
+        return name_clean(row["name"])
+    return name_clean(video_name.rpartition(".")[0] + suffix)
