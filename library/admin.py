@@ -12,8 +12,19 @@ from django.urls import path, reverse
 
 from shadowvault.admin import SuperuserOnlyAdmin
 
+from .app_passwords import app_password_secret
 from .clients.tmdb import TMDBClient, TMDBError, TMDBSearchResult, describe
-from .models import Domain, Episode, Genre, MediaFile, Membership, Season, Tenant, Title
+from .models import (
+    AppPassword,
+    Domain,
+    Episode,
+    Genre,
+    MediaFile,
+    Membership,
+    Season,
+    Tenant,
+    Title,
+)
 from .services import title_import, title_refresh_enqueue
 
 # --- Tenant scoping and access, once for every catalog admin ---
@@ -25,6 +36,7 @@ TENANT_LOOKUPS = {
     Season: "title__tenant",
     Episode: "season__title__tenant",
     MediaFile: "title__tenant",
+    AppPassword: "tenant",
 }
 
 
@@ -256,6 +268,40 @@ class GenreAdmin(CuratorAccess, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+
+@admin.register(AppPassword)
+class AppPasswordAdmin(TenantScopedAdmin):
+    """Members' app passwords on this site: curators may make one for a member (its secret
+    is shown once, in the message) or revoke any (delete)."""
+
+    list_display = ["label", "user", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    search_fields = ["label", "user__username"]
+    fields = ["user", "label", "created_at", "last_used_at"]
+    readonly_fields = ["created_at", "last_used_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*self.readonly_fields, "user"] if obj else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "user":
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                memberships__tenant=request.tenant
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: AppPassword, form: Any, change: bool) -> None:
+        if change:
+            return super().save_model(request, obj, form, change)
+        obj.tenant = request.tenant
+        secret = app_password_secret(obj)
+        super().save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            f"App password for {obj.user}: {secret} (copy it now: it is not shown again).",
+            messages.WARNING,
+        )
 
 
 # --- Tenants (superusers only) ---

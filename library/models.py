@@ -223,3 +223,29 @@ class Subtitle(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AppPassword(models.Model):
+    """A password a member gives one outside app (OPDS reader, WebDAV client) for one site.
+
+    Apps that speak only HTTP Basic get this instead of the account password: it can be
+    revoked alone, and it is useless on another site. Only a hash of the secret is kept; the
+    secret itself is shown once, when it is made (library.app_passwords).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="app_passwords"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="app_passwords")
+    label = models.CharField(max_length=100, help_text="Which app or device uses it.")
+    # The secret's first characters in clear, to find its row without trying every hash.
+    prefix = models.CharField(max_length=8, db_index=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.user})"

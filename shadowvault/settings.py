@@ -218,6 +218,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 X_FRAME_OPTIONS = "DENY"
+# HTTP Basic (OPDS, WebDAV, the API): how long a checked password stays trusted without
+# hashing it again (it is still checked against the user's current state on every request).
+BASIC_AUTH_CACHE_SECONDS = env.int("BASIC_AUTH_CACHE_SECONDS", default=300)
 
 # --- Internationalisation and static files ---
 LANGUAGE_CODE = "en-us"
@@ -238,6 +241,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "library.api.authentication.BasicAppAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["library.api.permissions.IsTenantMember"],
     "DEFAULT_PAGINATION_CLASS": "library.api.pagination.TitlePagination",

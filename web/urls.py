@@ -13,6 +13,12 @@ urlpatterns = [
     path("manga/", views.manga_library, name="manga"),
     path("manga/<str:slug>/", views.manga_series, name="manga-series"),
     path("read/<int:chapter_id>/", views.read, name="read"),
+    path("accounts/app-passwords/", views.app_passwords, name="app-passwords"),
+    path(
+        "accounts/app-passwords/<int:app_password_id>/revoke/",
+        views.app_password_delete,
+        name="app-password-revoke",
+    ),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="web/login.html"),

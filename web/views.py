@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
+from library.app_passwords import app_password_create, app_password_revoke, app_passwords_of
 from library.models import Genre, MediaFile, Title
 from library.selectors import title_detail, title_list
 from readvault.models import Series
@@ -117,3 +119,31 @@ def read(request: HttpRequest, chapter_id: int) -> HttpResponse:
         "next": chapters[index + 1] if 0 <= index < len(chapters) - 1 else None,
     }
     return render(request, "web/read.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def app_passwords(request: HttpRequest) -> HttpResponse:
+    """The member's app passwords on this site; POST makes one and shows its secret once."""
+    created = None
+    if request.method == "POST":
+        row, secret = app_password_create(
+            user=request.user, tenant=request.tenant, label=request.POST.get("label", "")
+        )
+        created = {"label": row.label, "secret": secret}
+    context = {
+        "app_passwords": app_passwords_of(user=request.user, tenant=request.tenant),
+        "created": created,
+        "opds_url": request.build_absolute_uri("/opds/"),
+    }
+    return render(request, "web/app_passwords.html", context)
+
+
+@member_required
+@require_POST
+def app_password_delete(request: HttpRequest, app_password_id: int) -> HttpResponse:
+    if not app_password_revoke(
+        user=request.user, tenant=request.tenant, app_password_id=app_password_id
+    ):
+        raise Http404("No such app password.")
+    return redirect("app-passwords")

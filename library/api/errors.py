@@ -1,10 +1,15 @@
-"""API errors: DRF's handler, plus TMDB failures turned into 404/502/503 with a message."""
+"""API errors: DRF's handler, plus TMDB failures turned into 404/502/503 with a message.
+
+A 401 to a request that sent Basic credentials challenges for Basic again (DRF would name
+its first authentication class, Token).
+"""
 
 from __future__ import annotations
 
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from library.basic_auth import basic_challenge, has_basic_credentials
 from library.clients.tmdb import TMDBError, TMDBNotFound, TMDBUnavailable, describe
 
 TMDB_RETRY_AFTER_SECONDS = 30
@@ -22,4 +27,9 @@ def tmdb_error_response(exc: TMDBError) -> Response:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, TMDBError):
         return tmdb_error_response(exc)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    request = getattr(context.get("request"), "_request", None)
+    if response is not None and response.status_code == 401 and request is not None:
+        if has_basic_credentials(request):
+            response["WWW-Authenticate"] = basic_challenge(getattr(request, "tenant", None))
+    return response

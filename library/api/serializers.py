@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from library.models import Episode, Genre, MediaFile, Season, Title
+from library.models import AppPassword, Episode, Genre, MediaFile, Season, Title
 
 
 class GenreSerializer(serializers.ModelSerializer):
@@ -100,3 +100,17 @@ class TMDBSearchResultSerializer(serializers.Serializer):
 class TitleImportSerializer(serializers.Serializer):
     tmdb_id = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(choices=Title.Kind.choices)
+
+
+class AppPasswordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AppPassword
+        fields = ["id", "label", "created_at", "last_used_at"]
+        read_only_fields = ["id", "created_at", "last_used_at"]
+
+
+class AppPasswordCreatedSerializer(AppPasswordSerializer):
+    password = serializers.CharField(read_only=True, help_text="Shown this once only.")
+
+    class Meta(AppPasswordSerializer.Meta):
+        fields = [*AppPasswordSerializer.Meta.fields, "password"]
