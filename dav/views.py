@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from html import escape
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from library.api.permissions import user_role
+from library.basic_auth import basic_auth_challenge
 from streaming.recent import Recent, on_thread
 from streaming.services import viewer_key
 from streaming.views import stored_answer
 
+from .access import dav_member
 from .multistatus import PropfindInvalid, Wanted, href, multistatus, propfind_parse
 from .tree import Entry, dav_node
 
@@ -50,11 +50,9 @@ async def dav(request: HttpRequest, path: str = "") -> HttpResponse:
         response = text(405, "This WebDAV share is read-only.")
         response["Allow"] = ALLOW
         return response
-    user = await dav_user(request)
+    user = await dav_member(request)
     if user is None:
-        response = text(401, "Sign in with your user name and password.")
-        response["WWW-Authenticate"] = 'Basic realm="ShadowVault", charset="UTF-8"'
-        return response
+        return basic_auth_challenge(request)
     segments = dav_segments(request.path)
     if segments is None:
         return text(404, "No such file or folder.")
@@ -73,16 +71,6 @@ def options() -> HttpResponse:
 
 def text(status: int, message: str) -> HttpResponse:
     return HttpResponse(f"{message}\n", status=status, content_type="text/plain; charset=utf-8")
-
-
-async def dav_user(request: HttpRequest):
-    """The signed-in member of the request's tenant, or None."""
-    get_user = getattr(request, "auser", None)
-    user = await get_user() if get_user else AnonymousUser()
-    if not user.is_authenticated:
-        return None
-    role = await on_thread(user_role)(user, request.tenant)
-    return user if role is not None else None
 
 
 def dav_segments(path: str) -> list[str] | None:

@@ -35,17 +35,18 @@ class Recent(Generic[T]):
     found at once. A lookup runs `on_thread`.
     """
 
-    def __init__(self, lookup: Callable[[str], T | None], *, limit: int = 10_000) -> None:
+    def __init__(self, lookup: Callable[..., T | None], *, limit: int = 10_000) -> None:
         self.lookup = on_thread(lookup)
         self.limit = limit
         self.answers: dict[str, tuple[float, T]] = {}
 
-    async def get(self, key: str) -> T | None:
+    async def get(self, key: str, *arguments: object) -> T | None:
+        """The kept answer for `key`, or the lookup's for `arguments` (default: the key)."""
         now = time.monotonic()
         kept = self.answers.get(key)
         if kept and kept[0] > now:
             return kept[1]
-        value = await self.lookup(key)
+        value = await self.lookup(*(arguments or (key,)))
         if value is not None:
             if len(self.answers) >= self.limit:
                 self.answers.clear()
