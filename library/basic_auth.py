@@ -112,7 +112,9 @@ def basic_auth_user(request: HttpRequest) -> AbstractBaseUser | None:
     return user
 
 
-def has_basic_credentials(request: HttpRequest) -> bool:
+def has_basic_credentials(request: HttpRequest | None) -> bool:
+    if request is None:
+        return False
     return request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "basic "
 
 

@@ -29,7 +29,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return tmdb_error_response(exc)
     response = drf_exception_handler(exc, context)
     request = getattr(context.get("request"), "_request", None)
-    if response is not None and response.status_code == 401 and request is not None:
-        if has_basic_credentials(request):
-            response["WWW-Authenticate"] = basic_challenge(getattr(request, "tenant", None))
+    if response is not None and response.status_code == 401 and has_basic_credentials(request):
+        response["WWW-Authenticate"] = basic_challenge(getattr(request, "tenant", None))
     return response
