@@ -37,15 +37,29 @@ def gateway_origin() -> str:
 
 
 def stream_link(
-    *, stored: StoredObject, viewer: str, host: str, now: float | None = None
+    *,
+    stored: StoredObject,
+    viewer: str,
+    host: str,
+    now: float | None = None,
+    expires: int | None = None,
 ) -> StreamLink:
-    """A signed gateway URL for `viewer` to `stored`, valid for STREAM_LINK_TTL_SECONDS."""
-    expires = int(now if now is not None else time.time()) + settings.STREAM_LINK_TTL_SECONDS
-    grant = LinkGrant(stored.public_id, stored.tenant_id, viewer, expires)
-    query = urlencode({"exp": expires, "v": viewer, "sig": link_sign(grant)})
-    gateway = gateway_origin().format(host=split_domain_port(host)[0])
+    """A signed gateway URL for `viewer` to `stored`, valid until `expires` (unix seconds;
+    default: STREAM_LINK_TTL_SECONDS from now)."""
     path = f"/s/{stored.public_id}/{quote(stored.name)}"
-    return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(expires, UTC))
+    grant = LinkGrant(stored.public_id, stored.tenant_id, viewer, expires or link_expiry(now))
+    return signed_link(grant, path=path, host=host)
+
+
+def link_expiry(now: float | None = None) -> int:
+    return int(now if now is not None else time.time()) + settings.STREAM_LINK_TTL_SECONDS
+
+
+def signed_link(grant: LinkGrant, *, path: str, host: str) -> StreamLink:
+    """`path` on the gateway, with the query that proves `grant` (checked by `link_verify`)."""
+    query = urlencode({"exp": grant.expires, "v": grant.viewer, "sig": link_sign(grant)})
+    gateway = gateway_origin().format(host=split_domain_port(host)[0])
+    return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(grant.expires, UTC))
 
 
 def takes_viewer_slot(stored: StoredObject) -> bool:

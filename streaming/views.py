@@ -1,4 +1,5 @@
-"""The gateway's authorize step (`/s/…`) and the API that hands out stream links."""
+"""The gateway's authorize step (`/s/…`), the API that hands out stream links, and
+playlists for outside players."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from library.basic_auth import basic_auth_required
 from shadowvault.metrics import metric_increment
 from shadowvault.storage import LocatorInvalid
 from shadowvault.storage.filesystem import object_relative_path
 
 from .objects import StoredObject, stored_object
+from .playlists import playlist_build, playlist_link_viewer, playlist_text
 from .services import PoolFull, stream_link, takes_viewer_slot, viewer_key, viewer_seat
 from .signing import LinkGrant, LinkInvalid, link_verify
 
@@ -117,3 +120,37 @@ class StreamLinkView(APIView):
             stored=stored, viewer=viewer_key(request.user.id), host=request.get_host()
         )
         return Response({"url": link.url, "expires_at": link.expires_at})
+
+
+def playlist(request: HttpRequest, slug: str, season: int | None = None) -> HttpResponse:
+    """GET /playlists/<slug>.m3u8 and /playlists/<slug>/season-<n>.m3u8: a signed URL (from the
+    title page) or, unsigned, a member's Basic credentials or session."""
+    if "sig" not in request.GET:
+        return member_playlist(request, slug, season)
+    try:
+        viewer = playlist_link_viewer(
+            tenant_id=request.tenant.id, slug=slug, season=season, query=request.GET
+        )
+    except (ValueError, LinkInvalid):
+        return HttpResponse(
+            "This link is invalid or has expired.\n", status=403, content_type="text/plain"
+        )
+    return playlist_answer(request, slug=slug, season=season, viewer=viewer)
+
+
+@basic_auth_required
+def member_playlist(request: HttpRequest, slug: str, season: int | None) -> HttpResponse:
+    return playlist_answer(request, slug=slug, season=season, viewer=viewer_key(request.user.id))
+
+
+def playlist_answer(
+    request: HttpRequest, *, slug: str, season: int | None, viewer: str
+) -> HttpResponse:
+    found = playlist_build(tenant=request.tenant, slug=slug, season=season)
+    if found is None:
+        return HttpResponse("Nothing to play here.\n", status=404, content_type="text/plain")
+    text = playlist_text(found, viewer=viewer, host=request.get_host())
+    response = HttpResponse(text, content_type="audio/x-mpegurl; charset=utf-8")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.name)}.m3u8"
+    response["Cache-Control"] = "private, no-store"  # personal, expiring links
+    return response

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from urllib.parse import quote
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +16,7 @@ from library.selectors import title_detail, title_list
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
 from streaming.objects import stored_object
+from streaming.playlists import playlist_link, playlist_name
 from streaming.services import page_links, stream_link, viewer_key
 
 from .access import member_required
@@ -64,7 +68,39 @@ def title_page(request: HttpRequest, slug: str) -> HttpResponse:
         title = title_detail(tenant=request.tenant, slug=slug)
     except Title.DoesNotExist as exc:
         raise Http404("No such title.") from exc
-    return render(request, "web/title.html", {"title": title})
+    menu = partial(playlist_menu, request, title)
+    ready_seasons = [
+        season
+        for season in title.seasons.all()
+        if any(episode.files.all() for episode in season.episodes.all())
+    ]
+    for season in ready_seasons:
+        season.playlist = menu(season.number)
+    whole = title.movie_files or any(season.number >= 1 for season in ready_seasons)
+    return render(request, "web/title.html", {"title": title, "playlist": whole and menu()})
+
+
+def playlist_menu(request: HttpRequest, title: Title, season: int | None = None) -> dict:
+    """The play-elsewhere menu of a title's (or season's) playlist: its signed URL, a
+    download name, and the URL schemes that hand it to VLC, mpv and Infuse."""
+    url = playlist_link(
+        tenant_id=request.tenant.id,
+        slug=title.slug,
+        season=season,
+        viewer=viewer_key(request.user.id),
+        host=request.get_host(),
+    ).url
+    label = f"season {season}" if season is not None else ""
+    if season is None and title.kind == Title.Kind.SERIES:
+        label = "all seasons"
+    return {
+        "label": label,
+        "url": url,
+        "filename": f"{playlist_name(title, season)}.m3u8",
+        "vlc": f"vlc://{url}",
+        "mpv": f"mpv://{quote(url, safe='')}",
+        "infuse": f"infuse://x-callback-url/play?url={quote(url, safe='')}",
+    }
 
 
 @member_required

@@ -22,6 +22,7 @@ class Library:
     """What the module's tests read, by the path the share gives it."""
 
     app_password: str
+    show: Title
     clip: bytes  # a 3 s H.264 clip, 160x120
     film: bytes  # 3 MiB and a bit of random bytes: ranges across nginx's 1 MiB slices
     other_tenant_path: str  # a title folder of tenant B
@@ -93,6 +94,7 @@ def library(transactional_db, vault_root, clip, tmp_path) -> Library:  # noqa: F
 
     return Library(
         app_password=secret,
+        show=show,
         clip=clip,
         film=film,
         other_tenant_path="Movies/Elsewhere (2001)/Elsewhere.mkv",

@@ -1,5 +1,6 @@
-"""The WebDAV share through the real gateway (nginx, web, origin), with the clients people use:
-rclone, curl, mpv, ffprobe. The library is made once for the module (tests/dav/conftest.py)."""
+"""The WebDAV share, and a playlist, through the real gateway (nginx, web, origin), with the
+clients people use: rclone, curl, mpv, ffprobe. (The playlist's test is here to share this
+module's gateway: each gateway costs a few seconds to start.)"""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import requests
 from defusedxml import ElementTree
 
+from streaming.playlists import playlist_link
 from tests.dav.conftest import PASSWORD
 
 pytestmark = pytest.mark.integration
@@ -227,3 +229,30 @@ def test_bad_credentials_and_paths_are_refused(direct_gateway, library) -> None:
         ).status_code
         == 200
     )
+
+
+def test_mpv_plays_the_first_entry_of_a_season_playlist(direct_gateway, library) -> None:
+    show = library.show
+    link = playlist_link(
+        tenant_id=show.tenant_id, slug=show.slug, season=1, viewer="u1", host="127.0.0.1"
+    )
+    url = direct_gateway.url + link.url.split(":8080", 1)[1]  # the gateway the test started
+
+    played = subprocess.run(
+        [
+            "mpv",
+            "--no-config",
+            "--vo=null",
+            "--ao=null",
+            "--end=1",
+            "--term-playing-msg=PLAYING ${media-title}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert played.returncode == 0, played.stderr[-2000:]
+    titles = [line for line in played.stdout.splitlines() if line.startswith("PLAYING ")]
+    assert titles == ["PLAYING Show - S01E01 - Pilot", "PLAYING Show - S01E02 - Second"]
