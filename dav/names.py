@@ -22,7 +22,7 @@ TAG = re.compile(r"^(?P<base>.+) \[(?P<tag>[0-9A-Za-z]+)\]$")
 def name_clean(text: str, *, fallback: str = "Untitled") -> str:
     """`text` made safe as one path component (see the module's rules)."""
     name = unicodedata.normalize("NFC", text).replace(": ", " - ").replace(":", "-")
-    name = UNSAFE.sub(lambda match: "-" if match.group() in "/\\" else "", name)
+    name = UNSAFE.sub(unsafe_replacement, name)
     name = " ".join(name.split()).strip(" .")
     if len(name.encode()) > NAME_MAX_BYTES:
         _, dot, extension = name.rpartition(".")
@@ -31,6 +31,13 @@ def name_clean(text: str, *, fallback: str = "Untitled") -> str:
         name = name.encode()[:room].decode(errors="ignore").rstrip(" .")
         name = f"{name}.{keep}" if keep else name
     return name or fallback
+
+
+def unsafe_replacement(match: re.Match) -> str:
+    character = match.group()
+    if character in "/\\":
+        return "-"
+    return " " if character < " " or character == "\x7f" else ""
 
 
 def name_key(name: str) -> str:

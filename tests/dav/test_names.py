@@ -1,0 +1,48 @@
+"""Names in the WebDAV tree: nothing that climbs or splits a path, unique in a folder."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from dav.names import NAME_MAX_BYTES, name_clean, names_unique
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("AC/DC: Live at River Plate", "AC-DC - Live at River Plate"),
+        ("Back\\slash", "Back-slash"),
+        ("..", "Untitled"),
+        (".", "Untitled"),
+        ("  .hidden.  ", "hidden"),
+        ('What? <Why> | "How" *', "What Why How"),
+        ("Tab\tand\nnewline\x00", "Tab and newline"),
+        ("Mission: Impossible", "Mission - Impossible"),
+        ("", "Untitled"),
+    ],
+)
+def test_a_name_cannot_climb_split_or_hide(text: str, name: str) -> None:
+    assert name_clean(text) == name
+
+
+def test_names_are_nfc_and_fit_a_path_component() -> None:
+    decomposed = unicodedata.normalize("NFD", "Amélie (2001).mkv")
+    long = "Ж" * 300 + ".mkv"
+
+    assert name_clean(decomposed) == "Amélie (2001).mkv"
+    assert len(name_clean(long).encode()) <= NAME_MAX_BYTES
+    assert name_clean(long).endswith("Ж.mkv")
+
+
+def test_later_namesakes_get_their_tag_whatever_the_case() -> None:
+    files = names_unique(
+        [("Film.mkv", "aaa"), ("film.MKV", "bbb"), ("Other.mkv", "ccc")], is_file=True
+    )
+    folders = names_unique([("Dune (2021)", "s1"), ("DUNE (2021)", "s2")], is_file=False)
+    subtitles = names_unique([("Film.en.srt", "x")], is_file=True, taken=["film.en.srt"])
+
+    assert files == ["Film.mkv", "film [bbb].MKV", "Other.mkv"]
+    assert folders == ["Dune (2021)", "DUNE (2021) [s2]"]
+    assert subtitles == ["Film.en [x].srt"]
