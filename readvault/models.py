@@ -81,6 +81,8 @@ class Series(models.Model):
         default=list, blank=True, help_text="Preferred scanlation groups, best first."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a chapter last became readable: "recently updated" lists (OPDS) sort on it.
+    chapters_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "series"
@@ -89,6 +91,13 @@ class Series(models.Model):
             models.UniqueConstraint(
                 fields=["tenant", "source", "source_key"], name="series_once_per_source"
             )
+        ]
+        # A-Z lists (the reader API, OPDS) walk this instead of sorting every series.
+        indexes = [
+            models.Index(fields=["tenant", "title", "id"], name="series_tenant_title"),
+            models.Index(
+                fields=["tenant", "chapters_updated_at", "id"], name="series_tenant_updated"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +146,8 @@ class Page(models.Model):
     size = models.PositiveBigIntegerField()
     mime = models.CharField(max_length=50)
     sha256 = models.CharField(max_length=64)
+    # For CBZ downloads (readvault.cbz); pages stored before it existed get it on first use.
+    crc32 = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["index"]

@@ -15,6 +15,7 @@ import hashlib
 import io
 import logging
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +148,7 @@ def chapter_download(chapter: Chapter, client: MangaSource) -> bool:
         chapter.pages.all().delete()  # an earlier, interrupted attempt
         Page.objects.bulk_create([Page(chapter=chapter, **page) for page in pages])
         Chapter.objects.filter(id=chapter.id).update(state=Chapter.State.AVAILABLE, error="")
+        Series.objects.filter(id=chapter.series_id).update(chapters_updated_at=timezone.now())
     return True
 
 
@@ -175,6 +177,7 @@ def page_store(client: MangaSource, url: str, index: int) -> dict:
         "size": len(data),
         "mime": IMAGE_MIME[kind],
         "sha256": hashlib.sha256(data).hexdigest(),
+        "crc32": zlib.crc32(data),
     }
 
 

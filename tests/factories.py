@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+import io
+import tempfile
+import zlib
+from decimal import Decimal
+from pathlib import Path
+
 import factory
 from django.contrib.auth.models import User
+from PIL import Image
 
 from library.models import Domain, Episode, Genre, MediaFile, Season, Tenant, Title
+from readvault.models import Chapter, Page, Series
+from shadowvault.storage.filesystem import FilesystemBackend
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -79,3 +88,41 @@ class MediaFileFactory(factory.django.DjangoModelFactory):
     state = MediaFile.State.READY
     height = 1080
     width = 1920
+
+
+def page_image(kind: str = "PNG", *, width: int = 64, height: int = 96, shade: int = 0) -> bytes:
+    """A small real image (Pillow), different for each shade."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (shade % 256, 255 - shade % 256, 90)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+def stored_chapter(series: Series, number: str, images: list[bytes], *, vault_root: Path, **fields):
+    """An available chapter whose pages are `images`, stored in the filesystem vault."""
+    chapter = Chapter.objects.create(
+        series=series,
+        source_key=fields.pop("source_key", f"ch-{number}"),
+        number=Decimal(number),
+        state=Chapter.State.AVAILABLE,
+        **fields,
+    )
+    backend = FilesystemBackend(vault_root)
+    for index, data in enumerate(images, start=1):
+        with tempfile.NamedTemporaryFile() as upload:
+            Path(upload.name).write_bytes(data)
+            locator = backend.put(Path(upload.name), name=f"p{index}")
+        with Image.open(io.BytesIO(data)) as image:
+            width, height, mime = image.width, image.height, Image.MIME[image.format]
+        Page.objects.create(
+            chapter=chapter,
+            index=index,
+            storage="filesystem",
+            locator=locator,
+            width=width,
+            height=height,
+            size=len(data),
+            mime=mime,
+            sha256=locator["sha256"],
+            crc32=zlib.crc32(data),
+        )
+    return chapter

@@ -9,6 +9,7 @@ urlpatterns = [
     path(
         "manga/chapters/<int:chapter_id>/pages/", views.PageListView.as_view(), name="manga-pages"
     ),
+    path("manga/chapters/<int:chapter_id>/cbz/", views.ChapterCbzView.as_view(), name="manga-cbz"),
     path("manga/<str:slug>/", views.SeriesDetailView.as_view(), name="manga-detail"),
     path("manga/<str:slug>/chapters/", views.ChapterListView.as_view(), name="manga-chapters"),
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from readvault.downloads import CBZ_TYPE, cbz_response
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
 from streaming.services import page_links, viewer_key
@@ -51,6 +53,17 @@ class ChapterListView(APIView):
     def get(self, request: Request, slug: str) -> Response:
         chapters = chapters_for_reader(tenant_series(request, slug))
         return Response(ChapterSerializer(chapters, many=True).data)
+
+
+class ChapterCbzView(APIView):
+    """The chapter as a CBZ (its pages stored in reading order, and a ComicInfo.xml)."""
+
+    @extend_schema(responses={(200, CBZ_TYPE): OpenApiTypes.BINARY})
+    def get(self, request: Request, chapter_id: int) -> HttpResponse:
+        chapter = chapter_for_reader(tenant=request.tenant, chapter_id=chapter_id)
+        if chapter is None:
+            raise Http404("No such chapter.")
+        return cbz_response(request._request, chapter)
 
 
 class PageListView(APIView):
