@@ -114,10 +114,11 @@ def live_props(entry: Entry) -> dict[str, str]:
         "displayname": escape(entry.name, quote=False),
         "resourcetype": "<D:collection/>" if entry.is_folder else "",
     }
-    if entry.stored is not None:
-        values["getcontentlength"] = str(entry.stored.size)
-        values["getcontenttype"] = escape(entry.stored.mime, quote=False)
-        values["getetag"] = escape(entry.stored.etag, quote=False)
+    if entry.size is not None:
+        values["getcontentlength"] = str(entry.size)
+        values["getcontenttype"] = escape(entry.mime, quote=False)
+    if entry.etag:
+        values["getetag"] = escape(entry.etag, quote=False)
     if entry.modified is not None:
         values["getlastmodified"] = http_date(entry.modified)
         values["creationdate"] = entry.modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -3,6 +3,7 @@
 ```
 Movies/Title (Year)/<file>                  ready movie files, subtitles beside their video
 Series/Name (Year)/Season 01/<file>         ready episode files, subtitles beside their video
+Manga/<Series>/Chapter 0001.cbz             readable chapters, each number once, as CBZ
 ```
 Folders list only what holds a ready file. Every name goes through `dav.names` (clean, unique
 in its folder); a path is found by the same naming, so what a listing shows is what a request
@@ -19,26 +20,40 @@ from datetime import datetime
 from django.db.models import Max, Q, QuerySet
 
 from library.models import MediaFile, Season, Subtitle, Title
+from readvault.cbz import CbzTooLarge, cbz_plan
+from readvault.downloads import CBZ_TYPE
+from readvault.models import Chapter, Page, Series
+from readvault.selectors import chapters_for_reader
 from streaming.objects import StoredObject, media_file_rows, stored_from_row, subtitle_rows
 
 from .names import TAG, name_clean, name_key, names_unique
 
 SECTIONS = {"Movies": Title.Kind.MOVIE, "Series": Title.Kind.SERIES}
+MANGA = "Manga"
 YEAR_SUFFIX = re.compile(r"\((\d{4})\)$")
 SEASON = re.compile(r"season (\d{1,4})")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A folder or a file of the tree, as PROPFIND and GET see it."""
+    """A folder or a file of the tree, as PROPFIND and GET see it. A file is either a stored
+    object (its bytes sent by the gateway) or a chapter's CBZ (built as it is sent)."""
 
     name: str
     modified: datetime | None = None
-    stored: StoredObject | None = None  # a file's bytes, served by the gateway; None: a folder
+    size: int | None = None  # None: a folder
+    mime: str = ""
+    etag: str = ""
+    stored: StoredObject | None = None
+    chapter_id: int | None = None
 
     @property
     def is_folder(self) -> bool:
-        return self.stored is None
+        return self.size is None
+
+
+def stored_entry(name: str, modified: datetime, stored: StoredObject) -> Entry:
+    return Entry(name, modified, stored.size, stored.mime, stored.etag, stored=stored)
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,9 @@ def dav_node(tenant_id: int, segments: list[str]) -> Node | None:
 
 def folder_node(tenant_id: int, segments: list[str]) -> Node | None:
     if not segments:
-        return Node(Entry(""), lambda: [Entry(name) for name in SECTIONS])
+        return Node(Entry(""), lambda: [Entry(name) for name in [*SECTIONS, MANGA]])
+    if name_key(segments[0]) == name_key(MANGA):
+        return manga_node(tenant_id, segments)
     section = next((s for s in SECTIONS if name_key(s) == name_key(segments[0])), None)
     kind = SECTIONS.get(section or "")
     depth = 2 if kind == Title.Kind.MOVIE else 3  # how deep this section's folders go
@@ -195,11 +212,11 @@ def file_entries(files: QuerySet[MediaFile]) -> list[Entry]:
     )
     return [
         *(
-            Entry(name, video["created_at"], stored_from_row(video))
+            stored_entry(name, video["created_at"], stored_from_row(video))
             for video, name in zip(videos, video_names, strict=True)
         ),
         *(
-            Entry(name, video["created_at"], stored_from_row(row, whole=True))
+            stored_entry(name, video["created_at"], stored_from_row(row, whole=True))
             for (row, video, _), name in zip(subtitles, subtitle_names, strict=True)
         ),
     ]
@@ -212,3 +229,62 @@ def subtitle_name(row: dict, video: dict, video_name: str) -> str:
     if not suffix.startswith("."):
         return name_clean(row["name"])
     return name_clean(video_name.rpartition(".")[0] + suffix)
+
+
+# --- Manga: a folder per series with a readable chapter, a CBZ per chapter number ---
+
+
+def manga_node(tenant_id: int, segments: list[str]) -> Node | None:
+    if len(segments) == 1:
+        return Node(Entry(MANGA), lambda: [entry for _, entry in manga_folders(tenant_id)])
+    if len(segments) > 2:
+        return None
+    wanted = name_key(segments[1])
+    found = next(
+        ((id_, entry) for id_, entry in manga_folders(tenant_id) if name_key(entry.name) == wanted),
+        None,
+    )
+    if found is None:
+        return None
+    series_id, entry = found
+    return Node(entry, lambda: chapter_files(series_id))
+
+
+def manga_folders(tenant_id: int) -> list[tuple[int, Entry]]:
+    """Every series of the tenant with a readable chapter: few enough per site to name them
+    all when one is asked for (they have no year to narrow the search by)."""
+    rows = list(
+        Series.objects.filter(tenant_id=tenant_id, chapters__state=Chapter.State.AVAILABLE)
+        .annotate(modified=Max("chapters__created_at"))
+        .order_by("id")
+        .values_list("id", "slug", "title", "modified")
+    )
+    names = names_unique(((name_clean(title), slug) for _, slug, title, _ in rows), is_file=False)
+    return [(row[0], Entry(name, row[3])) for row, name in zip(rows, names, strict=True)]
+
+
+def chapter_files(series_id: int) -> list[Entry]:
+    """Each chapter number once (as the reader shows them), as `Chapter 0001.cbz` with the
+    size its CBZ will have."""
+    series = Series.objects.get(id=series_id)
+    chapters = chapters_for_reader(series)
+    pages = Page.objects.filter(chapter__in=chapters).order_by("chapter_id", "index")
+    by_chapter = {chapter.id: [] for chapter in chapters}
+    for page in pages:
+        by_chapter[page.chapter_id].append(page)
+    entries = []
+    for chapter in chapters:
+        chapter.series = series
+        try:
+            size = cbz_plan(chapter, by_chapter[chapter.id]).size
+        except CbzTooLarge:
+            continue
+        name = f"Chapter {chapter_number(chapter)}.cbz"
+        entries.append(Entry(name, chapter.created_at, size, CBZ_TYPE, chapter_id=chapter.id))
+    return entries
+
+
+def chapter_number(chapter: Chapter) -> str:
+    """`0001`, `0010.5`: zero-padded, so that names sort as numbers."""
+    whole, dot, part = format(chapter.number.normalize(), "f").partition(".")
+    return f"{whole.zfill(4)}{dot}{part}"

@@ -7,7 +7,9 @@ as it does `/s/` links: a player's every seek is a GET here.
 - PROPFIND with Depth 0 or 1 (infinity: 403 `propfind-finite-depth`), a 207 Multi-Status.
 - GET and HEAD of a file: an X-Accel-Redirect to the internal location the file's `/s/` links
   use (`streaming.views.stored_answer`), so nginx sends the bytes, ranges and validators, and
-  Telegram files keep the slice cache and the viewer cap. GET of a folder: an HTML index.
+  Telegram files keep the slice cache and the viewer cap. A chapter's CBZ is built as it is
+  sent (readvault.downloads: whole, with its Content-Length; no ranges). GET of a folder: an
+  HTML index.
 - Anything else (PUT, DELETE, MKCOL, COPY, MOVE, PROPPATCH, LOCK, ...): 405.
 """
 
@@ -19,6 +21,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from library.basic_auth import basic_auth_challenge
+from readvault.downloads import cbz_response
+from readvault.selectors import chapter_for_reader
 from streaming.recent import Recent, on_thread
 from streaming.services import viewer_key
 from streaming.views import stored_answer
@@ -56,9 +60,10 @@ async def dav(request: HttpRequest, path: str = "") -> HttpResponse:
     segments = dav_segments(request.path)
     if segments is None:
         return text(404, "No such file or folder.")
+    request.user = user
     if request.method == "PROPFIND":
         return await propfind(request, segments)
-    return await download(request, segments, viewer=viewer_key(user.id))
+    return await download(request, segments)
 
 
 def options() -> HttpResponse:
@@ -115,14 +120,23 @@ def propfind_body(
     return multistatus(items, wanted)
 
 
-async def download(request: HttpRequest, segments: list[str], *, viewer: str) -> HttpResponse:
+async def download(request: HttpRequest, segments: list[str]) -> HttpResponse:
     entry = await entries.get(f"{request.tenant.id}:{'/'.join(segments)}")
     if entry is None:
         return text(404, "No such file or folder.")
     if entry.is_folder:
         page = await on_thread(folder_page)(request.tenant.id, segments)
         return HttpResponse(page, content_type="text/html; charset=utf-8")
-    return await stored_answer(entry.stored, viewer=viewer)
+    if entry.stored is None:  # a chapter's CBZ, built as it is sent
+        return await on_thread(chapter_download)(request, entry.chapter_id)
+    return await stored_answer(entry.stored, viewer=viewer_key(request.user.id))
+
+
+def chapter_download(request: HttpRequest, chapter_id: int) -> HttpResponse:
+    chapter = chapter_for_reader(tenant=request.tenant, chapter_id=chapter_id)
+    if chapter is None:
+        return text(404, "No such file or folder.")
+    return cbz_response(request, chapter)
 
 
 def folder_page(tenant_id: int, segments: list[str]) -> str:

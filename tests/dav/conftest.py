@@ -9,8 +9,17 @@ import pytest
 
 from library.app_passwords import app_password_create
 from library.models import MediaFile, Membership, Subtitle, Title
+from readvault.models import Series, Source
 from shadowvault.storage.filesystem import FilesystemBackend
-from tests.factories import EpisodeFactory, SeasonFactory, TenantFactory, TitleFactory, UserFactory
+from tests.factories import (
+    EpisodeFactory,
+    SeasonFactory,
+    TenantFactory,
+    TitleFactory,
+    UserFactory,
+    page_image,
+    stored_chapter,
+)
 from tests.ingest.conftest import make_clip
 from tests.streaming.conftest import MiB, direct_gateway, gateway, vault_root  # noqa: F401
 
@@ -24,6 +33,7 @@ class Library:
     app_password: str
     show: Title
     clip: bytes  # a 3 s H.264 clip, 160x120
+    pages: list[bytes]  # chapter 1's (Manga/Meshi/Chapter 0001.cbz)
     film: bytes  # 3 MiB and a bit of random bytes: ranges across nginx's 1 MiB slices
     other_tenant_path: str  # a title folder of tenant B
     files: dict[str, bytes] = field(default_factory=dict)  # share path -> stored bytes
@@ -39,8 +49,8 @@ def clip(tmp_path_factory) -> bytes:
 @pytest.fixture
 def library(transactional_db, vault_root, clip, tmp_path) -> Library:  # noqa: F811
     """Tenant A (tenant-a.test and 127.0.0.1, for clients that ask by address) with a viewer
-    (account and app password), two films and a series; tenant B with an outsider and a
-    film."""
+    (account and app password), two films, a series and a manga; tenant B with an outsider
+    and a film."""
     backend = FilesystemBackend(vault_root)
     film = os.urandom(3 * MiB + 12345)
 
@@ -91,11 +101,17 @@ def library(transactional_db, vault_root, clip, tmp_path) -> Library:  # noqa: F
         episode = EpisodeFactory(season=season, number=number, name=name)
         store(show, f"Show (2019) - S01E0{number} - {name} [120p].mp4", clip, episode=episode)
     store(TitleFactory(tenant=other, title="Elsewhere", year=2001), "Elsewhere.mkv", film)
+    source = Source.objects.create(tenant=tenant, name="s", kind="mangadex", base_url="https://x")
+    meshi = Series.objects.create(tenant=tenant, source=source, source_key="m", title="Meshi")
+    pages = [page_image(shade=10), page_image("JPEG", shade=20)]
+    stored_chapter(meshi, "1", pages, vault_root=vault_root)
+    stored_chapter(meshi, "10.5", pages[:1], vault_root=vault_root)
 
     return Library(
         app_password=secret,
         show=show,
         clip=clip,
+        pages=pages,
         film=film,
         other_tenant_path="Movies/Elsewhere (2001)/Elsewhere.mkv",
         files={

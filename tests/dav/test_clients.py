@@ -5,8 +5,10 @@ module's gateway: each gateway costs a few seconds to start.)"""
 from __future__ import annotations
 
 import base64
+import io
 import os
 import subprocess
+import zipfile
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, unquote
 
@@ -78,7 +80,29 @@ def test_rclone_lists_the_whole_tree(direct_gateway, library) -> None:
         "Series/Show (2019)/",
         *folders,
         *library.files,
+        "Manga/",
+        "Manga/Meshi/",
+        "Manga/Meshi/Chapter 0001.cbz",
+        "Manga/Meshi/Chapter 0010.5.cbz",
     }
+
+
+def test_a_chapter_comes_as_a_cbz_of_its_pages_in_order(direct_gateway, library) -> None:
+    cbz = rclone(direct_gateway, "cat", ":webdav:Manga/Meshi/Chapter 0001.cbz")
+
+    status, body = propfind(share_url(direct_gateway, "Manga/Meshi") + "/", "1")
+
+    archive = zipfile.ZipFile(io.BytesIO(cbz))
+    pages = [name for name in archive.namelist() if name != "ComicInfo.xml"]
+    assert [archive.read(name) for name in pages] == library.pages
+    sizes = {
+        unquote(r.findtext(f"{DAV}href")): r.findtext(
+            f"{DAV}propstat/{DAV}prop/{DAV}getcontentlength"
+        )
+        for r in ElementTree.fromstring(body)
+    }
+    assert status == 207
+    assert sizes["/dav/Manga/Meshi/Chapter 0001.cbz"] == str(len(cbz))  # said before it is built
 
 
 def test_rclone_cat_is_byte_exact_at_any_offset(any_gateway, library) -> None:
