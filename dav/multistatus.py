@@ -9,9 +9,11 @@ an element tree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
@@ -21,7 +23,10 @@ from defusedxml.common import DefusedXmlException
 from .tree import Entry
 
 DAV = "DAV:"
+COLLECTION = "<D:resourcetype><D:collection/></D:resourcetype>"
 PROPFIND_MAX_BYTES = 64 * 1024
+SEGMENT_SAFE = "!$'()*+,;=@"  # sub-delimiters but `&`, and `@`: left as they are
+PCHARS = re.compile(r"[0-9A-Za-z\-._~!$'()*+,;=@%]*")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -75,17 +80,15 @@ def multistatus(items: Iterable[tuple[str, Entry]], wanted: Wanted) -> str:
 
 
 def propstats(entry: Entry, wanted: Wanted) -> str:
-    values = live_props(entry)
+    elements = live_props(entry)
     if wanted.mode == "propname":
-        return propstat("".join(f"<D:{name}/>" for name in values), "200 OK")
+        return propstat("".join(f"<D:{name}/>" for name in elements), "200 OK")
     if wanted.mode == "allprop":
-        return propstat(
-            "".join(prop_element(name, value) for name, value in values.items()), "200 OK"
-        )
+        return propstat("".join(elements.values()), "200 OK")
     found, missing = [], []
     for namespace, name in wanted.names:
-        if namespace == DAV and name in values:
-            found.append(prop_element(name, values[name]))
+        if namespace == DAV and name in elements:
+            found.append(elements[name])
         else:
             missing.append(empty_element(namespace, name))
     answer = propstat("".join(found), "200 OK") if found else ""
@@ -98,10 +101,6 @@ def propstat(props: str, status: str) -> str:
     )
 
 
-def prop_element(name: str, value: str) -> str:
-    return f"<D:{name}>{value}</D:{name}>" if value else f"<D:{name}/>"
-
-
 def empty_element(namespace: str, name: str) -> str:
     if namespace == DAV:
         return f"<D:{name}/>"
@@ -109,32 +108,53 @@ def empty_element(namespace: str, name: str) -> str:
 
 
 def live_props(entry: Entry) -> dict[str, str]:
-    """The entry's live properties as XML content (escaped), only those it has."""
-    values = {
-        "displayname": escape(entry.name, quote=False),
-        "resourcetype": "<D:collection/>" if entry.is_folder else "",
+    """The entry's live properties (only those it has), each as its XML element."""
+    elements = {
+        "displayname": f"<D:displayname>{escape(entry.name, quote=False)}</D:displayname>",
+        "resourcetype": COLLECTION if entry.size is None else "<D:resourcetype/>",
     }
     if entry.size is not None:
-        values["getcontentlength"] = str(entry.size)
-        values["getcontenttype"] = escape(entry.mime, quote=False)
+        elements["getcontentlength"] = f"<D:getcontentlength>{entry.size}</D:getcontentlength>"
+        mime = escape(entry.mime, quote=False)
+        elements["getcontenttype"] = f"<D:getcontenttype>{mime}</D:getcontenttype>"
     if entry.etag:
-        values["getetag"] = escape(entry.etag, quote=False)
-    if entry.modified is not None:
-        values["getlastmodified"] = http_date(entry.modified)
-        values["creationdate"] = entry.modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return values
+        elements["getetag"] = f"<D:getetag>{escape(entry.etag, quote=False)}</D:getetag>"
+    if modified := entry.modified:
+        elements["getlastmodified"] = (
+            f"<D:getlastmodified>{http_date(modified)}</D:getlastmodified>"
+        )
+        iso = f"{modified[:10]}T{modified[11:19]}Z"
+        elements["creationdate"] = f"<D:creationdate>{iso}</D:creationdate>"
+    return elements
 
 
-def http_date(moment: datetime) -> str:
-    """RFC 9110's IMF-fixdate, without the locale `strftime("%a %b")` would use."""
-    moment = moment.astimezone(UTC)
-    return (
-        f"{DAYS[moment.weekday()]}, {moment.day:02d} {MONTHS[moment.month - 1]} {moment.year} "
-        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} GMT"
-    )
+@lru_cache(maxsize=4096)
+def http_day(day: str) -> str:
+    """`Mon, 30 Nov 2026` for `2026-11-30` (not strftime's %a %b: they follow the locale)."""
+    moment = date.fromisoformat(day)
+    return f"{DAYS[moment.weekday()]}, {moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def http_date(utc: str) -> str:
+    """RFC 9110's IMF-fixdate of a UTC time as the database writes it (tree.db_time)."""
+    return f"{http_day(utc[:10])} {utc[11:19]} GMT"
 
 
 def href(prefix: str, segments: Iterable[str], *, folder: bool) -> str:
     """The percent-encoded path of an entry (folders end in `/`)."""
-    path = "/".join(quote(segment, safe="") for segment in segments)
+    path = "/".join(segment_quote(segment) for segment in segments)
     return f"{prefix}{path}/" if folder and path else f"{prefix}{path}"
+
+
+def child_href(folder_href: str, entry: Entry) -> str:
+    """The path of an entry of the folder at `folder_href` (which ends in `/`)."""
+    return f"{folder_href}{segment_quote(entry.name)}{'/' if entry.is_folder else ''}"
+
+
+def segment_quote(name: str) -> str:
+    """A path segment, percent-encoded (RFC 3986 pchar; `&` encoded too, for the XML).
+
+    `quote` is a Python call per byte; most names need only their spaces encoded, which two
+    replacements do."""
+    quoted = name.replace("%", "%25").replace(" ", "%20")
+    return quoted if PCHARS.fullmatch(quoted) else quote(name, safe=SEGMENT_SAFE)

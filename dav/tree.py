@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import NamedTuple
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Aggregate, CharField, Max, Q, QuerySet
+from django.db.models.functions import Cast
 
 from library.models import MediaFile, Season, Subtitle, Title
 from readvault.cbz import CbzTooLarge, cbz_plan
@@ -34,13 +36,13 @@ YEAR_SUFFIX = re.compile(r"\((\d{4})\)$")
 SEASON = re.compile(r"season (\d{1,4})")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A folder or a file of the tree, as PROPFIND and GET see it. A file is either a stored
-    object (its bytes sent by the gateway) or a chapter's CBZ (built as it is sent)."""
+    object (its bytes sent by the gateway) or a chapter's CBZ (built as it is sent). (A named
+    tuple: a folder of 10k titles makes 10k of them per PROPFIND.)"""
 
     name: str
-    modified: datetime | None = None
+    modified: str | None = None  # UTC, as the database writes it: see `db_time`
     size: int | None = None  # None: a folder
     mime: str = ""
     etag: str = ""
@@ -52,7 +54,7 @@ class Entry:
         return self.size is None
 
 
-def stored_entry(name: str, modified: datetime, stored: StoredObject) -> Entry:
+def stored_entry(name: str, modified: str, stored: StoredObject) -> Entry:
     return Entry(name, modified, stored.size, stored.mime, stored.etag, stored=stored)
 
 
@@ -104,17 +106,14 @@ def folder_node(tenant_id: int, segments: list[str]) -> Node | None:
 # --- Title folders: "Title (Year)"; titles of one name after the first get " [slug]" ---
 
 
-def titles_with_files(tenant_id: int, kind: str) -> QuerySet[Title]:
-    """The tenant's titles of `kind` that hold a ready file, with their newest file's time."""
-    return (
-        Title.objects.filter(
-            tenant_id=tenant_id,
-            kind=kind,
-            files__state=MediaFile.State.READY,
-            files__episode__isnull=kind == Title.Kind.MOVIE,
-        )
-        .annotate(modified=Max("files__created_at"))
-        .order_by("id")
+def title_files(tenant_id: int, kind: str) -> QuerySet[MediaFile]:
+    """The ready files that put the tenant's titles of `kind` in the tree (a movie's own,
+    a series' episodes')."""
+    return MediaFile.objects.filter(
+        title__tenant_id=tenant_id,
+        title__kind=kind,
+        state=MediaFile.State.READY,
+        episode__isnull=kind == Title.Kind.MOVIE,
     )
 
 
@@ -122,16 +121,44 @@ def folder_base(title: str, year: int | None) -> str:
     return name_clean(f"{title} ({year})" if year else title)
 
 
-def title_entries(titles: QuerySet[Title]) -> list[tuple[int, Entry]]:
-    rows = list(titles.values_list("id", "slug", "title", "year", "modified"))
-    names = names_unique(
-        ((folder_base(title, year), slug) for _, slug, title, year, _ in rows), is_file=False
+def title_entries(files: QuerySet[MediaFile]) -> list[tuple[int, Entry]]:
+    """(title id, folder entry) of each title with one of `files`, its newest file's time
+    as the folder's.
+
+    A row per file, reduced here: at 10k titles this is faster than SQL's GROUP BY.
+    """
+    rows = files.order_by("title_id").values_list(
+        "title_id", "title__slug", "title__title", "title__year", db_time("created_at")
     )
-    return [(row[0], Entry(name, row[4])) for row, name in zip(rows, names, strict=True)]
+    titles: dict[int, list] = {}
+    for title_id, slug, title, year, created in rows:
+        kept = titles.setdefault(title_id, [slug, title, year, created])
+        kept[3] = max(kept[3], created)
+    names = names_unique(
+        ((folder_base(title, year), slug) for slug, title, year, _ in titles.values()),
+        is_file=False,
+    )
+    return [
+        (title_id, Entry(name, row[3]))
+        for (title_id, row), name in zip(titles.items(), names, strict=True)
+    ]
+
+
+def db_time(expression: str | Aggregate) -> Cast:
+    """A time column (or an aggregate of one) as the database's own text, UTC on both
+    databases ('2026-11-30 17:40:11.771533', '...+00'). Folders of 10k titles carry 10k
+    times: building a datetime for each, then formatting it twice, cost more than the query;
+    dav.multistatus formats the text itself."""
+    return Cast(expression, CharField())
+
+
+def utc_text(moment: datetime) -> str:
+    """A datetime as `db_time` gives one."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def title_folders(tenant_id: int, kind: str) -> list[Entry]:
-    return [entry for _, entry in title_entries(titles_with_files(tenant_id, kind))]
+    return [entry for _, entry in title_entries(title_files(tenant_id, kind))]
 
 
 def title_for_folder(tenant_id: int, kind: str, name: str) -> tuple[int, Entry] | None:
@@ -145,7 +172,9 @@ def title_for_folder(tenant_id: int, kind: str, name: str) -> tuple[int, Entry] 
     if tagged := TAG.fullmatch(name):
         bases.append(tagged["base"])
     years = [int(found[1]) for base in bases if (found := YEAR_SUFFIX.search(base))]
-    candidates = titles_with_files(tenant_id, kind).filter(Q(year__isnull=True) | Q(year__in=years))
+    candidates = title_files(tenant_id, kind).filter(
+        Q(title__year__isnull=True) | Q(title__year__in=years)
+    )
     wanted = name_key(name)
     return next(
         (
@@ -163,7 +192,7 @@ def title_for_folder(tenant_id: int, kind: str, name: str) -> tuple[int, Entry] 
 def season_folders(title_id: int) -> list[Entry]:
     seasons = (
         Season.objects.filter(title_id=title_id, episodes__files__state=MediaFile.State.READY)
-        .annotate(modified=Max("episodes__files__created_at"))
+        .annotate(modified=db_time(Max("episodes__files__created_at")))
         .values_list("number", "modified")
         .order_by("number")
     )
@@ -182,12 +211,11 @@ def season_node(title_id: int, name: str) -> Node | None:
     files = MediaFile.objects.filter(episode__season__title_id=title_id).filter(
         episode__season__number=number
     )
-    modified = files.filter(state=MediaFile.State.READY).aggregate(Max("created_at"))
-    if modified["created_at__max"] is None:
+    ready = files.filter(state=MediaFile.State.READY)
+    modified = ready.aggregate(newest=db_time(Max("created_at")))["newest"]
+    if modified is None:
         return None
-    return Node(
-        Entry(season_name(number), modified["created_at__max"]), lambda: file_entries(files)
-    )
+    return Node(Entry(season_name(number), modified), lambda: file_entries(files))
 
 
 # --- Files: the videos, then each one's subtitles named after it ---
@@ -196,7 +224,7 @@ def season_node(title_id: int, name: str) -> Node | None:
 def file_entries(files: QuerySet[MediaFile]) -> list[Entry]:
     """Ready video files and their subtitles, each subtitle renamed after its video's name in
     the folder (players pair them by name)."""
-    videos = list(media_file_rows(files.order_by("id"), "id", "created_at"))
+    videos = list(media_file_rows(files.order_by("id"), "id", created=db_time("created_at")))
     video_names = names_unique(
         ((name_clean(video["name"]), video["public_id"]) for video in videos), is_file=True
     )
@@ -212,11 +240,11 @@ def file_entries(files: QuerySet[MediaFile]) -> list[Entry]:
     )
     return [
         *(
-            stored_entry(name, video["created_at"], stored_from_row(video))
+            stored_entry(name, video["created"], stored_from_row(video))
             for video, name in zip(videos, video_names, strict=True)
         ),
         *(
-            stored_entry(name, video["created_at"], stored_from_row(row, whole=True))
+            stored_entry(name, video["created"], stored_from_row(row, whole=True))
             for (row, video, _), name in zip(subtitles, subtitle_names, strict=True)
         ),
     ]
@@ -255,7 +283,7 @@ def manga_folders(tenant_id: int) -> list[tuple[int, Entry]]:
     all when one is asked for (they have no year to narrow the search by)."""
     rows = list(
         Series.objects.filter(tenant_id=tenant_id, chapters__state=Chapter.State.AVAILABLE)
-        .annotate(modified=Max("chapters__created_at"))
+        .annotate(modified=db_time(Max("chapters__created_at")))
         .order_by("id")
         .values_list("id", "slug", "title", "modified")
     )
@@ -280,7 +308,8 @@ def chapter_files(series_id: int) -> list[Entry]:
         except CbzTooLarge:
             continue
         name = f"Chapter {chapter_number(chapter)}.cbz"
-        entries.append(Entry(name, chapter.created_at, size, CBZ_TYPE, chapter_id=chapter.id))
+        modified = utc_text(chapter.created_at)
+        entries.append(Entry(name, modified, size, CBZ_TYPE, chapter_id=chapter.id))
     return entries
 
 

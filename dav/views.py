@@ -28,7 +28,14 @@ from streaming.services import viewer_key
 from streaming.views import stored_answer
 
 from .access import dav_member
-from .multistatus import PropfindInvalid, Wanted, href, multistatus, propfind_parse
+from .multistatus import (
+    PropfindInvalid,
+    Wanted,
+    child_href,
+    href,
+    multistatus,
+    propfind_parse,
+)
 from .tree import Entry, dav_node
 
 PREFIX = "/dav/"
@@ -111,12 +118,10 @@ def propfind_body(
     node = dav_node(tenant_id, segments)
     if node is None:
         return None
-    items = [(href(PREFIX, segments, folder=node.entry.is_folder), node.entry)]
+    itself = href(PREFIX, segments, folder=node.entry.is_folder)
+    items = [(itself, node.entry)]
     if children and node.children is not None:
-        items += [
-            (href(PREFIX, [*segments, entry.name], folder=entry.is_folder), entry)
-            for entry in node.children()
-        ]
+        items += [(child_href(itself, entry), entry) for entry in node.children()]
     return multistatus(items, wanted)
 
 
@@ -143,9 +148,9 @@ def folder_page(tenant_id: int, segments: list[str]) -> str:
     """A plain index of a folder, for a browser pointed at the share."""
     node = dav_node(tenant_id, segments)
     children = sorted(node.children() if node and node.children else [], key=lambda e: e.name)
-    title = escape("/" + "/".join(segments))
+    title, itself = escape("/" + "/".join(segments)), href(PREFIX, segments, folder=True)
     links = "".join(
-        f'<li><a href="{href(PREFIX, [*segments, entry.name], folder=entry.is_folder)}">'
+        f'<li><a href="{child_href(itself, entry)}">'
         f"{escape(entry.name)}{'/' if entry.is_folder else ''}</a></li>"
         for entry in children
     )

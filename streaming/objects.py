@@ -41,10 +41,11 @@ def stored_from_row(row: dict, *, whole: bool = False) -> StoredObject:
     )
 
 
-def media_file_rows(files: QuerySet[MediaFile], *extra: str) -> QuerySet:
-    """Rows for `stored_from_row` of ready video files, with the `extra` columns."""
+def media_file_rows(files: QuerySet[MediaFile], *extra: str, **expressions) -> QuerySet:
+    """Rows for `stored_from_row` of ready video files, with the `extra` columns and
+    `expressions`."""
     return files.filter(state=MediaFile.State.READY).values(
-        *STORED_FIELDS, *extra, tenant_id=F("title__tenant_id")
+        *STORED_FIELDS, *extra, tenant_id=F("title__tenant_id"), **expressions
     )
 
 

@@ -130,7 +130,7 @@ def test_propfind_depth_0_and_1_answer_a_multistatus(direct_gateway, library) ->
 
     assert (status_0, status_1) == (207, 207)
     assert [r.findtext(f"{DAV}href") for r in ElementTree.fromstring(itself)] == [
-        "/dav/Movies/Clip%20%282020%29/"
+        "/dav/Movies/Clip%20(2020)/"
     ]
     responses = {
         unquote(r.findtext(f"{DAV}href")): r.find(f"{DAV}propstat/{DAV}prop")

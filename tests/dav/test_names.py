@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dav.names import NAME_MAX_BYTES, name_clean, names_unique
+from dav.multistatus import segment_quote
+from dav.names import NAME_MAX_BYTES, name_clean, name_scrub, names_unique
 
 
 @pytest.mark.parametrize(
@@ -46,3 +50,14 @@ def test_later_namesakes_get_their_tag_whatever_the_case() -> None:
     assert files == ["Film.mkv", "film [bbb].MKV", "Other.mkv"]
     assert folders == ["Dune (2021)", "DUNE (2021) [s2]"]
     assert subtitles == ["Film.en [x].srt"]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_clean_names_are_what_scrubbing_gives_and_stay_as_they_are(text: str) -> None:
+    assert name_clean(text) == name_scrub(text, fallback="Untitled")
+    assert name_clean(name_clean(text)) == name_clean(text)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_hrefs_are_percent_encoded_as_quote_would(text: str) -> None:
+    assert segment_quote(text) == quote(text, safe="!$'()*+,;=@")

@@ -172,4 +172,4 @@ def test_options_writes_and_who_may_look(admin_as, client, viewer, outsider, ten
     assert anonymous.status_code == 401
     assert anonymous["WWW-Authenticate"].startswith("Basic realm=")
     assert outsider_session.status_code == 401
-    assert '<a href="/dav/Movies/Film%20%282001%29/">Film (2001)/</a>' in index.content.decode()
+    assert '<a href="/dav/Movies/Film%20(2001)/">Film (2001)/</a>' in index.content.decode()
