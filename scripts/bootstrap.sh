@@ -13,6 +13,8 @@ OS_PACKAGES=(
   "docker-compose:docker-compose"  # only to validate docker-compose.yml in the tests
   "chromium:chromium"                  # the browser test of the web front
   "chromedriver:chromium-driver"
+  "rclone:rclone"    # the WebDAV share's client tests
+  "mpv:mpv"          # plays a file from the share and a playlist in the tests
 )
 PYTHON=${PYTHON:-python3}
 VENV=.venv
