@@ -27,7 +27,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -82,25 +81,10 @@ def many_titles(tenant: Tenant, count: int, locator: dict) -> None:
     )
 
 
-def curl_rate(port: int, path: str, authorization: str | None) -> float:
-    """MiB/s of one whole-file GET."""
-    header = ["-H", f"Authorization: {authorization}"] if authorization else []
-    speed = subprocess.run(
-        [
-            "curl",
-            "-sf",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{speed_download}",
-            *header,
-            f"http://127.0.0.1:{port}{quote(path, safe='/?=&')}",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return float(speed) / MiB
+def curl_rate(port: int, path: str, headers: dict[str, str]) -> float:
+    return stream.curl_rate(
+        port, quote(path, safe="/?=&"), *(f"{k}: {v}" for k, v in headers.items())
+    )
 
 
 def seek_pairs(port: int, ways: dict[str, tuple[str, dict]], offsets: list[int]) -> dict:
@@ -152,11 +136,11 @@ def measure_way(args, web_port: int, origin_port: int, object_path: Path, ways: 
     rates: dict[str, list[float]] = {way: [] for way in ways}
     with stream.gateway(web_port, origin_port, object_path) as port:
         for path, headers in ways.values():  # fills the slice cache (cached way)
-            curl_rate(port, path, headers.get("Authorization"))
+            curl_rate(port, path, headers)
         seek_pairs(port, ways, offsets[:32])  # each web worker's first lookups
         for _ in range(args.rounds):
             for way, (path, headers) in ways.items():
-                rates[way].append(curl_rate(port, path, headers.get("Authorization")))
+                rates[way].append(curl_rate(port, path, headers))
         seeks = seek_pairs(port, ways, offsets)
     return {"rates": {way: statistics.median(r) for way, r in rates.items()}, "seeks": seeks}
 
