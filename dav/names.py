@@ -78,8 +78,10 @@ def names_unique(
     taken = {name_key(name) for name in taken}
     names = []
     for name, tag in entries:
-        if name_key(name) in taken:
+        key = name_key(name)
+        if key in taken:
             name = name_tagged(name, tag, is_file=is_file)
-        taken.add(name_key(name))
+            key = name_key(name)
+        taken.add(key)
         names.append(name)
     return names
