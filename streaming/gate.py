@@ -63,10 +63,12 @@ class StreamGate:
             answer = partial(self.authorize, public_id=match["public_id"])
             return await self.respond(scope, io.BytesIO(), send, answer)
         if path.startswith(DAV_PREFIX) and has_credentials(scope):
-            try:
-                body = await self.django.read_body(receive)  # a PROPFIND's; nginx caps it
-            except RequestAborted:
-                return None
+            body = io.BytesIO()  # a GET's (a seek's): none
+            if scope["method"] == "PROPFIND":  # a few hundred bytes; nginx caps it
+                try:
+                    body = await self.django.read_body(receive)
+                except RequestAborted:
+                    return None
             return await self.respond(scope, body, send, self.dav)
         return await self.django(scope, receive, send)
 

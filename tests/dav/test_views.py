@@ -4,12 +4,16 @@ view reads on worker threads, so the data is committed (transactional_db)."""
 
 from __future__ import annotations
 
+import base64
 from urllib.parse import quote, unquote
 
 import pytest
 from defusedxml import ElementTree
 
-from library.models import Subtitle
+from library.app_passwords import app_password_create, app_password_revoke
+from library.models import Domain, Membership, Subtitle
+from streaming import recent
+from tests.asgi import asgi_request
 from tests.factories import EpisodeFactory, MediaFileFactory, SeasonFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -173,3 +177,48 @@ def test_options_writes_and_who_may_look(admin_as, client, viewer, outsider, ten
     assert anonymous["WWW-Authenticate"].startswith("Basic realm=")
     assert outsider_session.status_code == 401
     assert '<a href="/dav/Movies/Film%20(2001)/">Film (2001)/</a>' in index.content.decode()
+
+
+# --- Through the web process's ASGI app, as the gateway sends credentialed requests ---
+
+
+def basic(username: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{secret}".encode()).decode()
+
+
+def test_a_revoked_app_password_stops_opening_the_share_within_30_s(
+    viewer, tenant, monkeypatch
+) -> None:
+    MediaFileFactory(title=TitleFactory(tenant=tenant, title="Film", year=2001), name="F.mkv")
+    row, secret = app_password_create(user=viewer, tenant=tenant, label="Kodi")
+    path, credentials = "/dav/Movies/Film (2001)/F.mkv", basic("viewer", secret)
+
+    before = asgi_request(path, authorization=credentials)
+    app_password_revoke(user=viewer, tenant=tenant, app_password_id=row.id)
+    kept = asgi_request(path, authorization=credentials)
+    later = recent.time.monotonic() + recent.FOUND_SECONDS + 1
+    monkeypatch.setattr(recent.time, "monotonic", lambda: later)
+    after = asgi_request(path, authorization=credentials)
+
+    assert (before.status, kept.status, after.status) == (200, 200, 401)
+    assert before["X-Accel-Redirect"]
+
+
+def test_a_domain_moved_to_another_site_is_followed_at_once(viewer, tenant, other_tenant) -> None:
+    MediaFileFactory(title=TitleFactory(tenant=tenant, title="Ours", year=2001))
+    MediaFileFactory(title=TitleFactory(tenant=other_tenant, title="Theirs", year=2002))
+    Membership.objects.create(tenant=other_tenant, user=viewer)
+    _, ours = app_password_create(user=viewer, tenant=tenant, label="a")
+    _, theirs = app_password_create(user=viewer, tenant=other_tenant, label="b")
+
+    first = asgi_request(
+        "/dav/Movies/", method="PROPFIND", depth="1", authorization=basic("viewer", ours)
+    )
+    Domain.objects.filter(domain="tenant-a.test").update(tenant=other_tenant)
+    moved = asgi_request(
+        "/dav/Movies/", method="PROPFIND", depth="1", authorization=basic("viewer", theirs)
+    )
+
+    assert b"Ours (2001)" in first.body
+    assert moved.status == 207
+    assert b"Theirs (2002)" in moved.body
