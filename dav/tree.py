@@ -130,18 +130,16 @@ def title_entries(files: QuerySet[MediaFile]) -> list[tuple[int, Entry]]:
     rows = files.order_by("title_id").values_list(
         "title_id", "title__slug", "title__title", "title__year", db_time("created_at")
     )
-    titles: dict[int, list] = {}
-    for title_id, slug, title, year, created in rows:
-        kept = titles.setdefault(title_id, [slug, title, year, created])
-        kept[3] = max(kept[3], created)
+    newest: dict[int, tuple] = {}  # title id -> the row of its newest file
+    for row in rows:
+        kept = newest.get(row[0])
+        if kept is None or row[4] > kept[4]:
+            newest[row[0]] = row
     names = names_unique(
-        ((folder_base(title, year), slug) for slug, title, year, _ in titles.values()),
+        ((folder_base(title, year), slug) for _, slug, title, year, _ in newest.values()),
         is_file=False,
     )
-    return [
-        (title_id, Entry(name, row[3]))
-        for (title_id, row), name in zip(titles.items(), names, strict=True)
-    ]
+    return [(row[0], Entry(name, row[4])) for row, name in zip(newest.values(), names, strict=True)]
 
 
 def db_time(expression: str | Aggregate) -> Cast:
