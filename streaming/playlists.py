@@ -25,8 +25,8 @@ from django.http import QueryDict
 from library.models import MediaFile, Tenant, Title
 
 from .objects import StoredObject, media_file_rows, stored_from_row
-from .services import StreamLink, link_expiry, signed_link, stream_link
-from .signing import LinkGrant, link_verify
+from .services import StreamLink, link_expiry, signed_link, signed_viewer, stream_link
+from .signing import LinkGrant
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -119,22 +119,16 @@ def playlist_path(slug: str, season: int | None = None) -> str:
     return f"/playlists/{slug}/season-{season}.m3u8"
 
 
-def playlist_grant(tenant_id: int, slug: str, season: int | None, viewer: str, expires: int):
-    # A path, not a public id (those are alphanumeric): no playlist grant is a file's.
-    return LinkGrant(playlist_path(slug, season), tenant_id, viewer, expires)
-
-
 def playlist_link(
     *, tenant_id: int, slug: str, season: int | None = None, viewer: str, host: str
 ) -> StreamLink:
     """The signed URL of a playlist for `viewer`, valid for STREAM_LINK_TTL_SECONDS."""
-    grant = playlist_grant(tenant_id, slug, season, viewer, link_expiry())
-    return signed_link(grant, path=playlist_path(slug, season), host=host)
+    path = playlist_path(slug, season)
+    # The grant names the path, not a public id (those are alphanumeric): no playlist's
+    # signature opens a file.
+    return signed_link(LinkGrant(path, tenant_id, viewer, link_expiry()), path=path, host=host)
 
 
 def playlist_link_viewer(*, tenant_id: int, slug: str, season: int | None, query: QueryDict) -> str:
     """The viewer a signed playlist URL was made for. Raises LinkInvalid or ValueError."""
-    viewer = query.get("v", "")
-    grant = playlist_grant(tenant_id, slug, season, viewer, int(query.get("exp", "")))
-    link_verify(grant, query.get("sig", ""))
-    return viewer
+    return signed_viewer(grant_id=playlist_path(slug, season), tenant_id=tenant_id, query=query)

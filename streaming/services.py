@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.http import QueryDict
 from django.http.request import split_domain_port
 
 from shadowvault.storage import session_pool
 from shadowvault.storage.pool import PoolFull
 
 from .objects import StoredObject
-from .signing import LinkGrant, link_sign
+from .signing import LinkGrant, link_sign, link_verify
 
 __all__ = ["PoolFull", "StreamLink", "stream_link", "viewer_key", "viewer_seat"]
 
@@ -60,6 +61,15 @@ def signed_link(grant: LinkGrant, *, path: str, host: str) -> StreamLink:
     query = urlencode({"exp": grant.expires, "v": grant.viewer, "sig": link_sign(grant)})
     gateway = gateway_origin().format(host=split_domain_port(host)[0])
     return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(grant.expires, UTC))
+
+
+def signed_viewer(*, grant_id: str, tenant_id: int, query: QueryDict) -> str:
+    """The viewer a signed URL's query (`exp`, `v`, `sig`) was made for, if it grants
+    `grant_id` on `tenant_id`'s site and has not expired. Raises LinkInvalid or ValueError."""
+    viewer = query.get("v", "")
+    grant = LinkGrant(grant_id, tenant_id, viewer, int(query.get("exp", "")))
+    link_verify(grant, query.get("sig", ""))
+    return viewer
 
 
 def takes_viewer_slot(stored: StoredObject) -> bool:

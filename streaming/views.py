@@ -24,8 +24,15 @@ from shadowvault.storage.filesystem import object_relative_path
 
 from .objects import StoredObject, stored_object
 from .playlists import playlist_build, playlist_link_viewer, playlist_text
-from .services import PoolFull, stream_link, takes_viewer_slot, viewer_key, viewer_seat
-from .signing import LinkGrant, LinkInvalid, link_verify
+from .services import (
+    PoolFull,
+    signed_viewer,
+    stream_link,
+    takes_viewer_slot,
+    viewer_key,
+    viewer_seat,
+)
+from .signing import LinkInvalid
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +55,8 @@ async def authorize_stored(request: HttpRequest, stored: StoredObject | None) ->
     tenant = getattr(request, "tenant", None)
     if stored is None or tenant is None or stored.tenant_id != tenant.id:
         return HttpResponse("No such file.\n", status=404, content_type="text/plain")
-    viewer = request.GET.get("v", "")
     try:
-        grant = LinkGrant(stored.public_id, tenant.id, viewer, int(request.GET.get("exp", "")))
-        link_verify(grant, request.GET.get("sig", ""))
+        viewer = signed_viewer(grant_id=stored.public_id, tenant_id=tenant.id, query=request.GET)
     except (ValueError, LinkInvalid):
         return HttpResponse(
             "This link is invalid or has expired.\n", status=403, content_type="text/plain"
