@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest manage
+.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-opds manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -34,6 +34,9 @@ bench-stream: bootstrap
 
 bench-ingest: bootstrap
 	$(PY) benchmarks/ingest.py $(ARGS)
+
+bench-opds: bootstrap
+	$(PY) benchmarks/opds.py $(ARGS)
 
 manage: bootstrap
 	$(PY) manage.py $(ARGS)

@@ -51,6 +51,21 @@ def configure(workdir: str) -> None:
     api_settings.reload()
 
 
+def bench_site():
+    """Migrate the fresh database; a tenant on HOST and a member of it: (tenant, user)."""
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from library.models import Domain, Membership, Tenant
+
+    call_command("migrate", verbosity=0)
+    tenant = Tenant.objects.create(name="Bench")
+    Domain.objects.create(tenant=tenant, domain=HOST)
+    user = User.objects.create_user("bench")
+    Membership.objects.create(tenant=tenant, user=user)
+    return tenant, user
+
+
 def seed(tenant, *, start: int, count: int, rng: random.Random) -> None:
     """Add `count` titles: 10% series (2 seasons of 5 episodes), 2 genres each, files."""
     from django.db import transaction
@@ -116,14 +131,14 @@ def seed(tenant, *, start: int, count: int, rng: random.Random) -> None:
             )
 
 
-def measure(client, urls: list[str]) -> tuple[float, float]:
-    """p50 and p95 in milliseconds over `urls`, after a short warm-up."""
+def measure(client, urls: list[str], **headers: str) -> tuple[float, float]:
+    """p50 and p95 in milliseconds over `urls` (asked with `headers`), after a warm-up."""
     for url in urls[:10]:
-        client.get(url)
+        client.get(url, **headers)
     timings = []
     for url in urls:
         started = time.perf_counter()
-        response = client.get(url)
+        response = client.get(url, **headers)
         timings.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]}")
@@ -171,16 +186,9 @@ def main() -> None:
     rng = random.Random(42)
     with tempfile.TemporaryDirectory(prefix="sv-bench-") as workdir:
         configure(workdir)
-        from django.contrib.auth.models import User
-        from django.core.management import call_command
+        from library.models import Genre
 
-        from library.models import Domain, Genre, Membership, Tenant
-
-        call_command("migrate", verbosity=0)
-        tenant = Tenant.objects.create(name="Bench")
-        Domain.objects.create(tenant=tenant, domain=HOST)
-        user = User.objects.create_user("bench")
-        Membership.objects.create(tenant=tenant, user=user)
+        tenant, user = bench_site()
         Genre.objects.bulk_create(Genre(tmdb_id=i, name=f"Genre {i}") for i in range(1, 20))
 
         small = max(args.titles // 100, 100)

@@ -42,11 +42,13 @@ from throwaway import throwaway_django
 
 WORKDIR = throwaway_django("sv-bench-stream-")
 
-from library.models import Domain, MediaFile, Tenant, Title  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+
+from library.models import Domain, MediaFile, Membership, Tenant, Title  # noqa: E402
 from shadowvault.storage.filesystem import FilesystemBackend  # noqa: E402
 from streaming.nginx import gateway_config, nginx_render  # noqa: E402
 from streaming.objects import stored_object  # noqa: E402
-from streaming.services import stream_link  # noqa: E402
+from streaming.services import stream_link, viewer_key  # noqa: E402
 from tests import processes  # noqa: E402
 
 MiB = 1024 * 1024
@@ -76,6 +78,13 @@ def stored_film(megabytes: int) -> tuple[MediaFile, Path]:
         state=MediaFile.State.READY,
     )
     return media_file, backend.path_of(locator)
+
+
+def bench_viewer(tenant: Tenant) -> str:
+    """A member of the tenant: links are signed for users who may watch there."""
+    user = User.objects.create(username="bench")
+    Membership.objects.create(tenant=tenant, user=user)
+    return viewer_key(user.id)
 
 
 def with_static_location(config: Path, object_path: Path) -> None:
@@ -333,7 +342,8 @@ def main() -> None:
     args = parser.parse_args()
     media_file, object_path = stored_film(args.megabytes)
     size = args.megabytes * MiB
-    link = stream_link(stored=stored_object(media_file.public_id), viewer="bench", host="127.0.0.1")
+    viewer = bench_viewer(media_file.title.tenant)
+    link = stream_link(stored=stored_object(media_file.public_id), viewer=viewer, host="127.0.0.1")
     path = link.url.split(":8080", 1)[1]
     ports = {name: processes.free_port() for name in ("web", "web_direct", "python_origin")}
     ports["origin"] = ports["python_origin"]  # what the gateway's cached way reads from

@@ -16,9 +16,10 @@ account password works only where its user is a member.
   be active and a member, the password hash unchanged, the app password not revoked. So a
   password change, a deactivation or a revocation takes effect on the next request, in
   every process, without any signal.
-- Failed attempts go through `basic_attempt_allowed` and `basic_attempt_failed` (per account
-  and per address). A success kept in the cache is served even while its account is locked
-  out: only the right password could have put it there.
+- Sign-ins are throttled by `shadowvault.login_throttle`, as the login pages are: a locked
+  account or address has no password checked (app passwords included), and a wrong one is
+  counted by the auth backend that `authenticate()` goes through. A success kept in the
+  cache is still served while its account is locked: only the right password put it there.
 """
 
 from __future__ import annotations
@@ -31,23 +32,19 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
-import redis
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from shadowvault.login_throttle import CACHE_DOWN, login_attempt_allowed
+
 from .api.permissions import user_role
 from .app_passwords import app_password_match
 from .models import Tenant
 
 log = logging.getLogger(__name__)
-CACHE_ERRORS = (redis.RedisError, OSError)
-# Failed attempts allowed in FAILURE_WINDOW_SECONDS before Basic stops checking passwords.
-FAILURES_PER_ACCOUNT = 10
-FAILURES_PER_ADDRESS = 50
-FAILURE_WINDOW_SECONDS = 15 * 60
 
 
 def basic_credentials(authorization: str) -> tuple[str, str] | None:
@@ -75,7 +72,8 @@ def basic_authenticate(
     None when the header is missing, malformed or wrong, when the user is inactive or not a
     member of `tenant`, and when too many attempts failed lately (see the module's notes).
     The user's `app_password_id` says which app password it was (None: the account
-    password). `request` goes to Django's `authenticate`, for backends that want one.
+    password). `request` goes to Django's `authenticate` (the throttled backend counts a
+    failure against its REMOTE_ADDR); without one, a bare request from `address` does.
     """
     credentials = basic_credentials(authorization)
     if credentials is None:
@@ -85,11 +83,14 @@ def basic_authenticate(
     user = kept_user(key, tenant)
     if user is not None:
         return user
-    if not basic_attempt_allowed(username=username, address=address):
+    if not login_attempt_allowed(username, address):
         return None
+    if request is None:
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = address
     user = credentials_check(tenant, username, password, request)
-    if user is None:
-        basic_attempt_failed(username=username, address=address)
+    if user is None:  # a wrong password was counted by authenticate()'s throttled backend
+        log.info("basic auth: wrong credentials for %r from %s", username, address)
         return None
     keep_user(key, user)
     return user
@@ -192,7 +193,7 @@ def keep_user(key: str, user: AbstractBaseUser) -> None:
     entry = {"user": user.pk, "app": user.app_password_id, "stamp": password_stamp(user)}
     try:
         cache.set(key, entry, settings.BASIC_AUTH_CACHE_SECONDS)
-    except CACHE_ERRORS as exc:
+    except CACHE_DOWN as exc:
         log.warning("basic auth: cannot keep a success (%s)", exc)
 
 
@@ -200,7 +201,7 @@ def kept_user(key: str, tenant: Tenant) -> AbstractBaseUser | None:
     """The user of a kept success, if it still stands (see the module's notes)."""
     try:
         entry = cache.get(key)
-    except CACHE_ERRORS as exc:
+    except CACHE_DOWN as exc:
         log.warning("basic auth: cannot read kept successes (%s)", exc)
         return None
     if not isinstance(entry, dict):
@@ -215,35 +216,3 @@ def kept_user(key: str, tenant: Tenant) -> AbstractBaseUser | None:
         return None
     user.app_password_id = entry["app"]
     return user
-
-
-# --- Failed attempts ---
-
-
-def failure_keys(username: str, address: str) -> list[tuple[str, int]]:
-    account = hashlib.sha256(username.lower().encode()).hexdigest()[:32]
-    return [
-        (f"sv:basic:failed:account:{account}", FAILURES_PER_ACCOUNT),
-        (f"sv:basic:failed:address:{address}", FAILURES_PER_ADDRESS),
-    ]
-
-
-def basic_attempt_allowed(*, username: str, address: str) -> bool:
-    """Whether a password may be checked for `username` from `address` now (fails open)."""
-    try:
-        counts = cache.get_many([key for key, _ in failure_keys(username, address)])
-    except CACHE_ERRORS as exc:
-        log.warning("basic auth: cannot read failed attempts (%s)", exc)
-        return True
-    return all(counts.get(key, 0) < limit for key, limit in failure_keys(username, address))
-
-
-def basic_attempt_failed(*, username: str, address: str) -> None:
-    """Count a wrong password for `username` from `address`."""
-    log.info("basic auth: wrong credentials for %r from %s", username, address)
-    try:
-        for key, _ in failure_keys(username, address):
-            if not cache.add(key, 1, FAILURE_WINDOW_SECONDS):
-                cache.incr(key)
-    except (*CACHE_ERRORS, ValueError) as exc:  # ValueError: the key lapsed in between
-        log.warning("basic auth: cannot count a failed attempt (%s)", exc)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from xml.etree import ElementTree
 
+from shadowvault.xmltext import xml_safe
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 OPDS_NS = "http://opds-spec.org/2010/catalog"
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
@@ -105,12 +107,12 @@ def feed_links(feed: Feed) -> list[Link]:
 def add_link(parent: ElementTree.Element, link: Link) -> None:
     attributes = {"rel": link.rel, "href": link.href, "type": link.type}
     if link.title:
-        attributes["title"] = link.title
+        attributes["title"] = xml_safe(link.title)
     ElementTree.SubElement(parent, "link", attributes | link.extra)
 
 
 def add_text(parent: ElementTree.Element, tag: str, text: str, **attributes: str) -> None:
-    ElementTree.SubElement(parent, tag, attributes).text = text
+    ElementTree.SubElement(parent, tag, attributes).text = xml_safe(text)
 
 
 def feed_xml(feed: Feed) -> bytes:

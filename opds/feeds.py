@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from library.models import MediaFile, Tenant, Title
@@ -45,7 +46,7 @@ SECTIONS = {
 SUMMARY_LENGTH = 600
 
 
-class PageMissing(Exception):
+class PageMissing(Http404):
     """The asked page of a list is past its end."""
 
 

@@ -10,8 +10,15 @@ carries media.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+)
 from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
@@ -25,6 +32,7 @@ from streaming.services import stream_link, viewer_key
 from . import feeds
 from .atom import Feed, feed_xml, opensearch_xml
 
+MAX_PAGES = 100_000  # of a chapter: past any real one, and an OFFSET any database takes
 LISTINGS = {
     "az": feeds.Listing("/opds/manga/", "Manga: A-Z", "manga"),
     "recent": feeds.Listing("/opds/manga/recent/", "Manga: recently updated", "recent"),
@@ -33,8 +41,16 @@ LISTINGS = {
 
 
 def opds_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """GET and HEAD only, for members (Basic or session)."""
-    return require_safe(basic_auth_required(view))
+    """GET and HEAD only, for members (Basic or session); a 404 says what was not found."""
+
+    @wraps(view)
+    def answered(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Http404 as exc:
+            return HttpResponseNotFound(f"{exc}\n", content_type="text/plain; charset=utf-8")
+
+    return require_safe(basic_auth_required(answered))
 
 
 def feed_response(feed: Feed) -> HttpResponse:
@@ -49,13 +65,6 @@ def page_number(request: HttpRequest) -> int:
     if not (value.isdigit() and 0 < int(value) < 1_000_000):
         raise Http404("Pages are numbered from 1.")
     return int(value)
-
-
-def listed(build: Callable[[], Feed]) -> HttpResponse:
-    try:
-        return feed_response(build())
-    except feeds.PageMissing as exc:
-        raise Http404(str(exc)) from exc
 
 
 @opds_view
@@ -73,7 +82,7 @@ def manga_list(request: HttpRequest, listing: str) -> HttpResponse:
     elif listing == "followed":
         series = series.filter(followed=True)
     page = page_number(request)
-    return listed(lambda: feeds.series_list_feed(request.tenant, LISTINGS[listing], series, page))
+    return feed_response(feeds.series_list_feed(request.tenant, LISTINGS[listing], series, page))
 
 
 def tenant_series(request: HttpRequest, slug: str) -> Series:
@@ -86,19 +95,17 @@ def tenant_series(request: HttpRequest, slug: str) -> Series:
 @opds_view
 def manga_series(request: HttpRequest, slug: str) -> HttpResponse:
     series, page = tenant_series(request, slug), page_number(request)
-    return listed(lambda: feeds.chapters_feed(request.tenant, series, page))
+    return feed_response(feeds.chapters_feed(request.tenant, series, page))
 
 
 @opds_view
 def movies(request: HttpRequest) -> HttpResponse:
-    page = page_number(request)
-    return listed(lambda: feeds.movies_feed(request.tenant, page))
+    return feed_response(feeds.movies_feed(request.tenant, page_number(request)))
 
 
 @opds_view
 def tv_series(request: HttpRequest) -> HttpResponse:
-    page = page_number(request)
-    return listed(lambda: feeds.tv_feed(request.tenant, page))
+    return feed_response(feeds.tv_feed(request.tenant, page_number(request)))
 
 
 @opds_view
@@ -141,6 +148,8 @@ def signed_redirect(request: HttpRequest, stored: StoredObject) -> HttpResponse:
 @opds_view
 def chapter_page(request: HttpRequest, chapter_id: int, number: int) -> HttpResponse:
     """Page `number` of a chapter, counted from 0 as the Page Streaming Extension does."""
+    if number >= MAX_PAGES:
+        raise Http404("No such page.")
     page = (
         Page.objects.filter(
             chapter_id=chapter_id,

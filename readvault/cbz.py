@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 from asgiref.sync import async_to_sync
 
 from shadowvault.storage import StorageError
+from shadowvault.xmltext import xml_safe
 
 from .models import Chapter, Page
 
@@ -102,7 +103,7 @@ def comic_info(chapter: Chapter, pages: list[Page]) -> bytes:
         fields |= {"Year": str(day.year), "Month": str(day.month), "Day": str(day.day)}
     for tag, value in fields.items():
         if value:
-            ElementTree.SubElement(root, tag).text = value
+            ElementTree.SubElement(root, tag).text = xml_safe(value)
     listing = ElementTree.SubElement(root, "Pages")
     for number, page in enumerate(pages):
         attributes = {

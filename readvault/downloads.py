@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from library.basic_auth import basic_auth_required
@@ -88,5 +88,5 @@ def chapter_cbz(request: HttpRequest, chapter_id: int) -> HttpResponse:
     """GET/HEAD /manga/chapters/<id>/cbz: for a signed-in member, or Basic (OPDS apps)."""
     chapter = chapter_for_reader(tenant=request.tenant, chapter_id=chapter_id)
     if chapter is None:
-        raise Http404("No such chapter.")
+        return HttpResponseNotFound("No such chapter.\n", content_type="text/plain")
     return cbz_response(request, chapter)

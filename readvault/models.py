@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from library.models import Tenant
@@ -52,6 +53,19 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from .sources.html import html_settings_problems
+
+        if self.kind == self.Kind.HTML:
+            problems = html_settings_problems(
+                link_selector=self.chapter_link_selector,
+                number_pattern=self.chapter_number_pattern,
+                image_selector=self.page_image_selector,
+                image_attribute=self.page_image_attribute,
+            )
+            if problems:
+                raise ValidationError(problems)
 
 
 class Series(models.Model):

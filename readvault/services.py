@@ -30,7 +30,7 @@ from ingest.guard_proxy import GuardProxy
 from shadowvault.storage import StorageError, storage_backend
 
 from .models import Chapter, Page, Series, Source
-from .sources import MangaSource, SourceError, source_client
+from .sources import MangaSource, SeriesHit, SourceError, source_client
 from .sources.http import RateLimit, SourceHTTP
 
 log = logging.getLogger(__name__)
@@ -79,56 +79,87 @@ def series_follow(*, source: Source, source_key: str) -> Series:
     return series
 
 
-def series_refresh(series: Series) -> RefreshResult:
-    """Find new chapters, then download every chapter not yet available. Raises SourceError."""
+class SeriesBusy(Exception):
+    """Another refresh (or retry) of the series is downloading its chapters."""
+
+
+@contextlib.contextmanager
+def series_lock(series_id: int) -> Iterator[None]:
+    """Hold the series' download lock (one refresh or retry at a time); SeriesBusy if taken."""
     lock = redis_client().lock(
-        f"sv:refresh:series:{series.id}", timeout=REFRESH_LOCK_SECONDS, blocking=False
+        f"sv:refresh:series:{series_id}", timeout=REFRESH_LOCK_SECONDS, blocking=False
     )
     if not lock.acquire():
-        return RefreshResult(0, 0, 0, skipped=True)
+        raise SeriesBusy(f"series {series_id} is being refreshed")
     try:
-        with source_session(series.source) as client:
-            hits = client.chapters(series.source_key, language=series.language)
-            known = series.chapters.count()
-            Chapter.objects.bulk_create(
-                [
-                    Chapter(
-                        series=series,
-                        source_key=h.source_id,
-                        number=h.number,
-                        volume=h.volume,
-                        title=h.title[:300],
-                        language=h.language,
-                        group=h.group[:200],
-                        published_at=h.published_at,
-                    )
-                    for h in hits
-                ],
-                ignore_conflicts=True,  # chapters already known stay as they are
-            )
-            new = series.chapters.count() - known
-            downloaded = failed = 0
-            for chapter in series.chapters.exclude(state=Chapter.State.AVAILABLE).order_by(
-                "number"
-            ):
-                if chapter_download(chapter, client):
-                    downloaded += 1
-                else:
-                    failed += 1
-        Series.objects.filter(id=series.id).update(
-            last_refreshed_at=timezone.now(), refresh_error=""
-        )
-        log.info(
-            "refreshed %s: %d new chapters, %d downloaded, %d failed",
-            series,
-            new,
-            downloaded,
-            failed,
-        )
-        return RefreshResult(new_chapters=new, downloaded=downloaded, failed=failed)
+        yield
     finally:
         with contextlib.suppress(redis.RedisError):
             lock.release()
+
+
+def source_search(*, source: Source, query: str) -> list[SeriesHit]:
+    """The source's own search (a curator looking for a series to follow). SourceError."""
+    with source_session(source) as client:
+        return client.search(query)
+
+
+def series_refresh(series: Series) -> RefreshResult:
+    """Find new chapters, then download every chapter not yet available. Raises SourceError."""
+    try:
+        with series_lock(series.id):
+            return series_refresh_locked(series)
+    except SeriesBusy:
+        return RefreshResult(0, 0, 0, skipped=True)
+
+
+def chapter_retry(chapter: Chapter) -> bool:
+    """Download one chapter again (a curator's retry); True if it is now available.
+
+    Raises SeriesBusy while a refresh of its series runs, SourceError when the source
+    cannot be reached at all.
+    """
+    with series_lock(chapter.series_id), source_session(chapter.series.source) as client:
+        return chapter_download(chapter, client)
+
+
+def series_refresh_locked(series: Series) -> RefreshResult:
+    """`series_refresh`, holding the series' lock."""
+    with source_session(series.source) as client:
+        hits = client.chapters(series.source_key, language=series.language)
+        known = series.chapters.count()
+        Chapter.objects.bulk_create(
+            [
+                Chapter(
+                    series=series,
+                    source_key=h.source_id,
+                    number=h.number,
+                    volume=h.volume,
+                    title=h.title[:300],
+                    language=h.language,
+                    group=h.group[:200],
+                    published_at=h.published_at,
+                )
+                for h in hits
+            ],
+            ignore_conflicts=True,  # chapters already known stay as they are
+        )
+        new = series.chapters.count() - known
+        downloaded = failed = 0
+        for chapter in series.chapters.exclude(state=Chapter.State.AVAILABLE).order_by("number"):
+            if chapter_download(chapter, client):
+                downloaded += 1
+            else:
+                failed += 1
+    Series.objects.filter(id=series.id).update(last_refreshed_at=timezone.now(), refresh_error="")
+    log.info(
+        "refreshed %s: %d new chapters, %d downloaded, %d failed",
+        series,
+        new,
+        downloaded,
+        failed,
+    )
+    return RefreshResult(new_chapters=new, downloaded=downloaded, failed=failed)
 
 
 def chapter_download(chapter: Chapter, client: MangaSource) -> bool:

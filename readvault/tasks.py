@@ -1,4 +1,5 @@
-"""ReadVault on Celery: refresh one series; beat's sweep over the followed series that are due."""
+"""ReadVault on Celery: refresh one series, retry one chapter; beat's sweep over the followed
+series that are due."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from celery import Task, shared_task
 from library.tasks import retry_countdown
 from shadowvault.metrics import metric_increment
 
-from .models import Series
-from .services import series_due, series_refresh
+from .models import Chapter, Series
+from .services import SeriesBusy, chapter_retry, series_due, series_refresh
 from .sources import SourceError
 
 log = logging.getLogger(__name__)
@@ -45,3 +46,19 @@ def followed_refresh_task() -> int:
     for series_id in due:
         series_refresh_task.delay(series_id)
     return len(due)
+
+
+@shared_task(bind=True, max_retries=6)
+def chapter_retry_task(self: Task, chapter_id: int) -> bool | None:
+    """Download one chapter a curator asked to retry (the API set it back to pending)."""
+    chapter = (
+        Chapter.objects.select_related("series__source")
+        .filter(id=chapter_id, state=Chapter.State.PENDING)
+        .first()
+    )
+    if chapter is None:
+        return None
+    try:
+        return chapter_retry(chapter)  # a failure is kept on the chapter, with its reason
+    except SeriesBusy as exc:  # a refresh is downloading the series: after it
+        raise self.retry(countdown=retry_countdown(self.request.retries)) from exc

@@ -206,6 +206,7 @@ def banner(gateway_url: str) -> str:
     API        {gateway_url}/api/titles/
     API docs   {gateway_url}/api/docs/
     Admin      {gateway_url}/admin/      ({login})
+    OPDS       {gateway_url}/opds/  (manga apps; app passwords at /accounts/app-passwords/)
     Health     {gateway_url}/healthz
     Streams    {gateway_url}/s/…  (links from POST /api/files/<id>/link/)
     WebDAV     {gateway_url}/dav/  (user name and an app password; read-only)

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.http import HttpRequest, HttpResponse
 
 from library.api.permissions import is_tenant_curator
+
+from .login_throttle import ThrottledLoginMixin, locked_status
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
 
 
 class ShadowVaultAdminSite(admin.AdminSite):
     site_header = "ShadowVault"
     site_title = "ShadowVault admin"
     index_title = "Catalog administration"
+    login_form = AdminLoginForm
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        return locked_status(super().login(request, extra_context))
 
     def has_permission(self, request: HttpRequest) -> bool:
         """Active staff who curate the host's tenant (superusers curate every tenant)."""

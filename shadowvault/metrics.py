@@ -2,12 +2,14 @@
 
 Gauges are read from the database and the viewer pool when scraped; counters that many
 processes bump (pool rejections, refresh outcomes) live in Redis (`metric_increment`).
-`METRICS_TOKEN`, when set, must come as `Authorization: Bearer <token>`.
+`METRICS_TOKEN`, when set, must come as `Authorization: Bearer <token>`; unset, only loopback
+clients are answered (the counts span every tenant).
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 
 import redis
@@ -88,11 +90,30 @@ def counter_lines() -> list[str]:
     return lines
 
 
+def from_this_machine(request: HttpRequest) -> bool:
+    """Whether the request, and every proxy hop it names, comes from a loopback address. The
+    web server sets REMOTE_ADDR from nginx's X-Forwarded-For, whose last hop nginx wrote."""
+    hops = [request.META.get("REMOTE_ADDR", "")]
+    hops += request.headers.get("X-Forwarded-For", "").split(",")
+    try:
+        return all(ipaddress.ip_address(hop.strip()).is_loopback for hop in hops if hop.strip())
+    except ValueError:  # not an address: not known to be here
+        return False
+
+
 def metrics(request: HttpRequest) -> HttpResponse:
+    """Every tenant's counts: with METRICS_TOKEN set, for its bearer only; without it, only
+    to this machine itself (a scraper on localhost)."""
     token = settings.METRICS_TOKEN
     if token and not hmac.compare_digest(
         request.headers.get("Authorization", ""), f"Bearer {token}"
     ):
         return HttpResponse("Bearer token required.\n", status=401, content_type="text/plain")
+    if not token and not from_this_machine(request):
+        return HttpResponse(
+            "Metrics answer only on this machine; set METRICS_TOKEN to scrape from elsewhere.\n",
+            status=403,
+            content_type="text/plain",
+        )
     body = "\n".join([*gauge_lines(), *counter_lines()]) + "\n"
     return HttpResponse(body, content_type="text/plain; version=0.0.4; charset=utf-8")

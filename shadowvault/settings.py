@@ -190,7 +190,8 @@ ARIA2_RPC_URL = env.str("ARIA2_RPC_URL", default="http://127.0.0.1:6800/jsonrpc"
 ARIA2_RPC_SECRET = env.str("ARIA2_RPC_SECRET", default="")
 
 # --- Operations ---
-# When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>".
+# When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers only
+# clients on this machine (loopback), since it counts every tenant's jobs and bytes.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Flower (Celery's dashboard) behind the gateway at /flower/, with basic auth.
 FLOWER_BIND = env.str("FLOWER_BIND", default="127.0.0.1:5555")
@@ -202,6 +203,13 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": env.cache("CACHE_URL", default="rediscache://127.0.0.1:6379/1")}
 
 # --- Auth and security ---
+# Every password check goes through the sign-in limiter (shadowvault/login_throttle.py): an
+# account that failed LOGIN_FAILURES_PER_ACCOUNT times, or an address that failed
+# LOGIN_FAILURES_PER_ADDRESS times, is refused until LOGIN_LOCK_SECONDS after its first failure.
+AUTHENTICATION_BACKENDS = ["shadowvault.login_throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
+LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -268,6 +276,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "library.models.Title.Kind",
+        "SourceKindEnum": "readvault.models.Source.Kind",
+    },
 }
 
 # --- TMDB ---

@@ -8,9 +8,10 @@ waiting for threads: each sync middleware, signal and database lookup is a hop t
 request). A signed link, or Basic credentials, are the whole of such a call's authentication:
 sessions, CSRF and messages have nothing to do. So `StreamGate` answers them itself:
 - the host is checked against ALLOWED_HOSTS and picks the tenant, as TenantMiddleware does;
-- the tenant and the stored file come from `Recent` lookups, so a player's next range
-  request touches neither a thread nor the database. Only what was found is kept, and an
-  answer that does not fit (a file of another tenant) is looked up afresh before a 404;
+- the tenant, the stored file and whether the link's user may still watch there come from
+  `Recent` lookups, so a player's next range request touches neither a thread nor the
+  database. Only what was found is kept, and an answer that does not fit (a file of another
+  tenant) is looked up afresh before a 404;
 - `authorize_stored` (the view's own checks and headers) decides a link's answer, and
   `dav.views.dav` (which keeps its own recent entries and credentials) a share request's.
 WebDAV requests without credentials (the first of a client, or a browser signed in to the
@@ -40,7 +41,7 @@ from library.middleware import tenant_for_host
 
 from .objects import stored_object
 from .recent import Recent
-from .views import authorize_stored
+from .views import authorize_stored, recent_viewers
 
 log = logging.getLogger(__name__)
 # The same paths as the `stream-authorize` URL pattern (`s/<str:public_id>/<path:name>`).
@@ -55,6 +56,7 @@ class StreamGate:
         self.django = django
         self.tenants = Recent(tenant_for_host)
         self.files = Recent(stored_object)
+        self.viewers = recent_viewers()
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -93,7 +95,7 @@ class StreamGate:
         if mismatch and (self.tenants.forget(host) | self.files.forget(public_id)):
             tenant, stored = await self.tenants.get(host), await self.files.get(public_id)
         request.tenant = tenant
-        return await authorize_stored(request, stored)
+        return await authorize_stored(request, stored, viewer_allowed=self.viewers.get)
 
     async def dav(self, request) -> HttpResponse:
         try:

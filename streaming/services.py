@@ -17,7 +17,15 @@ from shadowvault.storage.pool import PoolFull
 from .objects import StoredObject
 from .signing import LinkGrant, link_sign, link_verify
 
-__all__ = ["PoolFull", "StreamLink", "stream_link", "viewer_key", "viewer_seat"]
+__all__ = [
+    "PoolFull",
+    "StreamLink",
+    "signed_viewer",
+    "stream_link",
+    "viewer_key",
+    "viewer_may_watch",
+    "viewer_seat",
+]
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,23 @@ def signed_viewer(*, grant_id: str, tenant_id: int, query: QueryDict) -> str:
     return viewer
 
 
+def viewer_may_watch(*, viewer: str, tenant_id: int) -> bool:
+    """Whether the user a link was signed for (`u<id>`) may still watch on the tenant's site:
+    active, and a member of it (or a superuser). A deleted, deactivated or removed user's
+    links stop working; so does a link for anyone who is not a user."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    if not (viewer.startswith("u") and viewer[1:].isdigit()):
+        return False
+    return (
+        get_user_model()
+        .objects.filter(id=int(viewer[1:]), is_active=True)
+        .filter(Q(is_superuser=True) | Q(memberships__tenant_id=tenant_id))
+        .exists()
+    )
+
+
 def takes_viewer_slot(stored: StoredObject) -> bool:
     """Telegram files seat their viewer in the session pool (a Redis round trip); the rest
     only have their link checked."""
@@ -79,10 +104,14 @@ def takes_viewer_slot(stored: StoredObject) -> bool:
 
 
 def viewer_seat(*, stored: StoredObject, viewer: str) -> str | None:
-    """Seat `viewer` (already authenticated) in the session pool for `stored`; the storage
-    session to read through, or None for files that take no slot. Raises PoolFull."""
+    """Seat `viewer` (a link's, checked; or a member the caller authenticated) for `stored`;
+    the storage session to read through, if any.
+
+    Raises PoolFull (every Telegram session serves its cap of viewers: try again after
+    `retry_after`). Only Telegram files take a seat (a Redis round trip).
+    """
     if not takes_viewer_slot(stored):
-        return None  # no I/O: the authorize call may run this on the event loop
+        return None
     pool = session_pool()
     return pool.viewer_admit(viewer) if pool is not None else None
 

@@ -4,6 +4,7 @@ playlists for outside players."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
 from urllib.parse import quote
 
@@ -24,12 +25,14 @@ from shadowvault.storage.filesystem import object_relative_path
 
 from .objects import StoredObject, stored_object
 from .playlists import playlist_build, playlist_link_viewer, playlist_text
+from .recent import Recent
 from .services import (
     PoolFull,
     signed_viewer,
     stream_link,
     takes_viewer_slot,
     viewer_key,
+    viewer_may_watch,
     viewer_seat,
 )
 from .signing import LinkInvalid
@@ -37,20 +40,43 @@ from .signing import LinkInvalid
 log = logging.getLogger(__name__)
 
 
+def viewer_lookup(key: str) -> bool | None:
+    """`viewer_may_watch` for a "<tenant id>:<viewer>" key; None (never kept) for no."""
+    tenant_id, _, viewer = key.partition(":")
+    return viewer_may_watch(viewer=viewer, tenant_id=int(tenant_id)) or None
+
+
+def recent_viewers() -> Recent[bool]:
+    """Who may watch where, kept like files and tenants (FOUND_SECONDS): a user deactivated,
+    deleted or removed from a tenant stops getting bytes within that time."""
+    return Recent(viewer_lookup)
+
+
 async def authorize(request: HttpRequest, public_id: str, name: str) -> HttpResponse:
     """Let nginx serve a stored object to the holder of a valid link (X-Accel-Redirect).
 
     The URL route; the web process's ASGI app answers `/s/…` in `streaming.gate` before
-    Django's middleware, with the same `authorize_stored`.
+    Django's middleware, with the same `authorize_stored` (and kept lookups).
     """
-    return await authorize_stored(request, await sync_to_async(stored_object)(public_id))
+    stored = await sync_to_async(stored_object)(public_id)
+    return await authorize_stored(request, stored, viewer_allowed=sync_to_async(viewer_lookup))
 
 
-async def authorize_stored(request: HttpRequest, stored: StoredObject | None) -> HttpResponse:
+def refused(message: str) -> HttpResponse:
+    return HttpResponse(message, status=403, content_type="text/plain")
+
+
+async def authorize_stored(
+    request: HttpRequest,
+    stored: StoredObject | None,
+    *,
+    viewer_allowed: Callable[[str], Awaitable[bool | None]],
+) -> HttpResponse:
     """The answer to a link for `stored` on `request.tenant`'s site.
 
-    403 for a forged or expired link, 404 for what this site does not hold, then
-    `stored_answer`'s.
+    403 for a forged or expired link or one whose user may no longer watch here, 404 for
+    what this site does not hold, then `stored_answer`'s. `viewer_allowed`: `viewer_lookup`,
+    perhaps kept (`recent_viewers`).
     """
     tenant = getattr(request, "tenant", None)
     if stored is None or tenant is None or stored.tenant_id != tenant.id:
@@ -58,25 +84,25 @@ async def authorize_stored(request: HttpRequest, stored: StoredObject | None) ->
     try:
         viewer = signed_viewer(grant_id=stored.public_id, tenant_id=tenant.id, query=request.GET)
     except (ValueError, LinkInvalid):
-        return HttpResponse(
-            "This link is invalid or has expired.\n", status=403, content_type="text/plain"
-        )
+        return refused("This link is invalid or has expired.\n")
+    if not await viewer_allowed(f"{tenant.id}:{viewer}"):
+        return refused("This link's user may no longer watch on this site.\n")
     return await stored_answer(stored, viewer=viewer)
 
 
 async def stored_answer(stored: StoredObject, *, viewer: str) -> HttpResponse:
-    """Let nginx serve `stored` to `viewer`, whom the caller has authenticated.
+    """Let nginx serve `stored` to `viewer`, whom the caller has checked (a link's, or an
+    authenticated member: the WebDAV share).
 
     Seats the viewer for Telegram files: 503 with Retry-After when every storage session is
     full. The body comes from an internal location (`internal_location`); only headers are
     decided here.
     """
     try:
-        if takes_viewer_slot(stored):
+        session = None
+        if takes_viewer_slot(stored):  # a Redis round trip: off the event loop
             seat = partial(viewer_seat, stored=stored, viewer=viewer)
             session = await sync_to_async(seat, thread_sensitive=False)()
-        else:  # no I/O, no thread
-            session = None
     except PoolFull as full:
         await sync_to_async(metric_increment, thread_sensitive=False)("pool_rejections_total")
         response = HttpResponse(
@@ -137,9 +163,9 @@ def playlist(request: HttpRequest, slug: str, season: int | None = None) -> Http
             tenant_id=request.tenant.id, slug=slug, season=season, query=request.GET
         )
     except (ValueError, LinkInvalid):
-        return HttpResponse(
-            "This link is invalid or has expired.\n", status=403, content_type="text/plain"
-        )
+        return refused("This link is invalid or has expired.\n")
+    if not viewer_may_watch(viewer=viewer, tenant_id=request.tenant.id):
+        return refused("This link's user may no longer watch on this site.\n")
     return playlist_answer(request, slug=slug, season=season, viewer=viewer)
 
 

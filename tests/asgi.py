@@ -36,11 +36,12 @@ def session_cookie(user: User) -> str:
 
 
 def asgi_request(
-    path: str, *, host: str = "tenant-a.test", method: str = "GET", **headers: str
+    path: str, *, host: str = "tenant-a.test", method: str = "GET", app=None, **headers: str
 ) -> Answer:
-    """`path` (with its query) from `shadowvault.asgi.application`; headers by lower-case
-    name with `_` for `-` (authorization=…, cookie=…)."""
-    from shadowvault.asgi import application
+    """`path` (with its query) from `app` (the web process's, `shadowvault.asgi.application`,
+    by default); headers by lower-case name with `_` for `-` (authorization=…, cookie=…)."""
+    if app is None:
+        from shadowvault.asgi import application as app
 
     parts = urlsplit(path)
     scope = {
@@ -73,7 +74,7 @@ def asgi_request(
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        async_to_sync(application)(scope, receive, send)
+        async_to_sync(app)(scope, receive, send)
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)

@@ -33,6 +33,18 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
+@pytest.fixture
+def vault(settings, tmp_path):
+    """The filesystem storage backend over a vault of this test's own."""
+    from shadowvault import storage
+
+    settings.STORAGE_BACKEND = "filesystem"
+    settings.VAULT_ROOT = tmp_path / "vault"
+    storage.storage_backend.cache_clear()
+    yield settings.VAULT_ROOT
+    storage.storage_backend.cache_clear()
+
+
 # --- Personas: a tenant on `tenant-a.test` with a curator and a viewer; an outsider who
 # belongs only to `tenant-b.test`. ---
 

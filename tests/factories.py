@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from PIL import Image
 
 from library.models import Domain, Episode, Genre, MediaFile, Season, Tenant, Title
-from readvault.models import Chapter, Page, Series
+from readvault.models import Chapter, Page, Series, Source
 from shadowvault.storage.filesystem import FilesystemBackend
 
 
@@ -88,6 +88,26 @@ class MediaFileFactory(factory.django.DjangoModelFactory):
     state = MediaFile.State.READY
     height = 1080
     width = 1920
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Source {n}")
+    kind = Source.Kind.MANGADEX
+    base_url = "https://api.manga.example"
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Series
+
+    source = factory.SubFactory(SourceFactory)
+    tenant = factory.SelfAttribute("source.tenant")
+    source_key = factory.Sequence(lambda n: f"series-{n}")
+    title = factory.Sequence(lambda n: f"Series {n}")
 
 
 def page_image(kind: str = "PNG", *, width: int = 64, height: int = 96, shade: int = 0) -> bytes:

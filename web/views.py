@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import partial
 from urllib.parse import quote
 
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +17,7 @@ from library.models import Genre, MediaFile, Title
 from library.selectors import title_detail, title_list
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
+from shadowvault.login_throttle import ThrottledLoginMixin, locked_status
 from streaming.objects import stored_object
 from streaming.playlists import playlist_link, playlist_name
 from streaming.services import page_links, stream_link, viewer_key
@@ -22,6 +25,20 @@ from streaming.services import page_links, stream_link, viewer_key
 from .access import member_required
 
 PAGE_SIZE = 24
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page; a locked account or address is a 429 saying so."""
+
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+
+    def form_invalid(self, form) -> HttpResponse:
+        return locked_status(super().form_invalid(form))
 
 
 @member_required
@@ -172,7 +189,9 @@ def app_passwords(request: HttpRequest) -> HttpResponse:
         "created": created,
         "opds_url": request.build_absolute_uri("/opds/"),
     }
-    return render(request, "web/app_passwords.html", context)
+    response = render(request, "web/app_passwords.html", context)
+    response["Cache-Control"] = "no-store"  # the new secret must not stay in a cache
+    return response
 
 
 @member_required

@@ -122,7 +122,11 @@ class AppPasswordListView(generics.ListAPIView):
             user=request.user, tenant=request.tenant, label=body.validated_data["label"]
         )
         row.password = secret
-        return Response(AppPasswordCreatedSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(
+            AppPasswordCreatedSerializer(row).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
 
 
 class AppPasswordDetailView(APIView):

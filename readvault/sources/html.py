@@ -11,9 +11,39 @@ import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin, urlsplit
 
+import soupsieve
 from bs4 import BeautifulSoup
 
 from . import ChapterHit, MangaSource, SeriesHit, SourceError
+
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z_:][-A-Za-z0-9_:.]{0,39}")
+
+
+def html_settings_problems(
+    *, link_selector: str, number_pattern: str, image_selector: str, image_attribute: str
+) -> dict[str, str]:
+    """What is wrong with an HTML source's settings, by field name (empty: nothing)."""
+    problems = {}
+    for name, selector in (
+        ("chapter_link_selector", link_selector),
+        ("page_image_selector", image_selector),
+    ):
+        if not selector.strip():
+            problems[name] = "An HTML source needs this CSS selector."
+            continue
+        try:
+            soupsieve.compile(selector)
+        except soupsieve.SelectorSyntaxError as exc:
+            problems[name] = f"Not a CSS selector: {str(exc).splitlines()[0]}"
+    if number_pattern:
+        try:
+            if re.compile(number_pattern).groups < 1:
+                problems["chapter_number_pattern"] = "The pattern needs a group for the number."
+        except re.error as exc:
+            problems["chapter_number_pattern"] = f"Not a regular expression: {exc}"
+    if image_attribute and not ATTRIBUTE_NAME.fullmatch(image_attribute):
+        problems["page_image_attribute"] = "Not an HTML attribute name (src, data-src, …)."
+    return problems
 
 
 class HTMLSource(MangaSource):

@@ -31,6 +31,7 @@ class Library:
     """What the module's tests read, by the path the share gives it."""
 
     app_password: str
+    viewer_id: int
     show: Title
     clip: bytes  # a 3 s H.264 clip, 160x120
     pages: list[bytes]  # chapter 1's (Manga/Meshi/Chapter 0001.cbz)
@@ -109,6 +110,7 @@ def library(transactional_db, vault_root, clip, tmp_path) -> Library:  # noqa: F
 
     return Library(
         app_password=secret,
+        viewer_id=viewer.id,
         show=show,
         clip=clip,
         pages=pages,

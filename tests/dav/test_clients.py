@@ -258,7 +258,11 @@ def test_bad_credentials_and_paths_are_refused(direct_gateway, library) -> None:
 def test_mpv_plays_the_first_entry_of_a_season_playlist(direct_gateway, library) -> None:
     show = library.show
     link = playlist_link(
-        tenant_id=show.tenant_id, slug=show.slug, season=1, viewer="u1", host="127.0.0.1"
+        tenant_id=show.tenant_id,
+        slug=show.slug,
+        season=1,
+        viewer=f"u{library.viewer_id}",
+        host="127.0.0.1",
     )
     url = direct_gateway.url + link.url.split(":8080", 1)[1]  # the gateway the test started
 

@@ -25,7 +25,7 @@ def test_the_api_makes_one_shows_it_once_and_revokes_it(api_as, viewer) -> None:
     made = client.post("/api/account/app-passwords/", {"label": "Panels"}, format="json")
     listed = client.get("/api/account/app-passwords/").json()
 
-    assert made.status_code == 201
+    assert (made.status_code, made["Cache-Control"]) == (201, "no-store")
     secret = made.json()["password"]
     assert re.fullmatch(r"([a-z2-9]{4}-){5}[a-z2-9]{4}", secret)
     assert [(p["label"], "password" in p) for p in listed] == [("Panels", False)]
@@ -80,7 +80,7 @@ def test_the_account_page_makes_shows_once_and_revokes(admin_as, viewer) -> None
     row = AppPassword.objects.get(user=viewer)
     revoked = browser.post(f"/accounts/app-passwords/{row.id}/revoke/")
 
-    assert made.status_code == 200
+    assert (made.status_code, made["Cache-Control"]) == (200, "no-store")
     assert "Chunky on iPad" in again.content.decode()
     assert secret not in again.content.decode()
     assert "http://tenant-a.test/opds/" in again.content.decode()

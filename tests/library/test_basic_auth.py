@@ -135,25 +135,6 @@ def test_a_revoked_app_password_is_refused_at_once(viewer, tenant) -> None:
     assert api_get(basic("viewer", secret)).status_code == 401
 
 
-def test_after_many_failures_even_the_right_password_waits(viewer, password_checks) -> None:
-    for _ in range(basic_auth.FAILURES_PER_ACCOUNT):
-        assert api_get(basic("viewer", "guess")).status_code == 401
-    checks_before = len(password_checks)
-
-    locked = api_get(basic("viewer", PASSWORD))
-
-    assert locked.status_code == 401
-    assert len(password_checks) == checks_before  # not even checked
-
-
-def test_a_kept_success_outlasts_a_lockout(viewer) -> None:
-    assert api_get(basic("viewer", PASSWORD)).status_code == 200
-    for _ in range(basic_auth.FAILURES_PER_ACCOUNT + 2):
-        api_get(basic("viewer", "guess"))
-
-    assert api_get(basic("viewer", PASSWORD)).status_code == 200
-
-
 @basic_auth_required
 def protected(request):
     return HttpResponse(request.user.username)
@@ -167,6 +148,29 @@ def request_to(host="tenant-a.test", *, authorization=None, user=None):
         made.META["HTTP_AUTHORIZATION"] = authorization
     made.user = user or AnonymousUser()
     return made
+
+
+def test_after_many_failures_even_the_right_password_waits(
+    viewer, password_checks, settings
+) -> None:
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    for _ in range(3):
+        assert protected(request_to(authorization=basic("viewer", "guess"))).status_code == 401
+    checks_before = len(password_checks)
+
+    locked = protected(request_to(authorization=basic("viewer", PASSWORD)))
+
+    assert locked.status_code == 401
+    assert len(password_checks) == checks_before  # not even checked
+
+
+def test_a_kept_success_outlasts_a_lockout(viewer, settings) -> None:
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    assert protected(request_to(authorization=basic("viewer", PASSWORD))).status_code == 200
+    for _ in range(4):
+        protected(request_to(authorization=basic("viewer", "guess")))
+
+    assert protected(request_to(authorization=basic("viewer", PASSWORD))).status_code == 200
 
 
 def test_it_still_signs_in_when_the_cache_is_down(viewer, settings) -> None:
@@ -195,3 +199,19 @@ def test_the_view_decorator_takes_basic_or_a_members_session(viewer, outsider) -
         response = protected(refused)
         assert response.status_code == 401
         assert response["WWW-Authenticate"].startswith('Basic realm="Tenant A"')
+
+
+def test_failures_without_a_request_count_against_the_address(viewer, settings) -> None:
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    tenant = tenant_for_host("tenant-a.test")
+
+    def attempt(password: str, address: str):
+        return basic_auth.basic_authenticate(
+            tenant=tenant, authorization=basic("viewer", password), address=address
+        )
+
+    for _ in range(3):
+        assert attempt("guess", "203.0.113.9") is None
+
+    assert attempt(PASSWORD, "203.0.113.9") is None  # this address is locked out
+    assert attempt(PASSWORD, "198.51.100.7") == viewer

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from readvault.models import Series, Source
-from shadowvault import storage
-from tests.factories import page_image, stored_chapter
+from readvault.models import Series
+from tests.factories import SeriesFactory, SourceFactory, page_image, stored_chapter
 
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 
@@ -17,34 +16,19 @@ def basic(username: str, password: str = PASSWORD) -> str:
 
 
 @pytest.fixture
-def vault(settings, tmp_path):
-    settings.STORAGE_BACKEND = "filesystem"
-    settings.VAULT_ROOT = tmp_path / "vault"
-    storage.storage_backend.cache_clear()
-    yield settings.VAULT_ROOT
-    storage.storage_backend.cache_clear()
-
-
-@pytest.fixture
 def library(tenant, vault) -> dict:
     """Three series: one followed with two releases of chapter 1 and a chapter 2, one
     unfollowed with a chapter, one without chapters yet."""
-    source = Source.objects.create(
-        tenant=tenant, name="s", kind="mangadex", base_url="https://api.example"
-    )
-    meshi = Series.objects.create(
-        tenant=tenant,
+    source = SourceFactory(tenant=tenant)
+    meshi = SeriesFactory(
         source=source,
-        source_key="meshi",
         title="Dungeon Meshi",
         alt_titles=["Delicious in Dungeon"],
         description="Adventurers cook the monsters they defeat.",
         group_order=["Beta"],
     )
-    akira = Series.objects.create(
-        tenant=tenant, source=source, source_key="akira", title="Akira", followed=False
-    )
-    blank = Series.objects.create(tenant=tenant, source=source, source_key="b", title="Blank")
+    akira = SeriesFactory(source=source, title="Akira", followed=False)
+    blank = SeriesFactory(source=source, title="Blank")
     day = datetime(2024, 1, 5, tzinfo=UTC)
     chapters = {
         "meshi 1 alpha": stored_chapter(

@@ -208,8 +208,19 @@ def test_lists_come_in_pages_with_navigation_links(viewer, library) -> None:
     assert not links(last.feed, "next")
     assert [e.title for e in last.entries][-1] == "Zeta 116"
     assert len(last.entries) == 20
-    assert get("/opds/manga/?page=4").status_code == 404
-    assert get("/opds/manga/?page=zero").status_code == 404
+    past = get("/opds/manga/?page=4")
+    assert (past.status_code, past.content) == (404, b"page 4 is past the last page (3)\n")
+    assert get("/opds/manga/?page=zero").content == b"Pages are numbered from 1.\n"
+
+
+def test_control_characters_from_a_source_do_not_break_a_feed(viewer, library) -> None:
+    Series.objects.filter(id=library["meshi"].id).update(
+        title="Dungeon\x0b Meshi\x07", description="Cooks\x1b[31m monsters"
+    )
+
+    entries = parsed(get("/opds/manga/")).entries
+
+    assert (entries[2].title, entries[2].summary) == ("Dungeon Meshi", "Cooks[31m monsters")
 
 
 def test_opensearch_describes_a_search_that_finds_manga_and_titles(

@@ -12,35 +12,21 @@ from xml.etree import ElementTree
 import pytest
 from PIL import Image
 
-from readvault.models import Page, Series, Source
+from readvault.models import Page, Series
 from shadowvault import storage
 from shadowvault.storage import StorageError
 from shadowvault.storage.filesystem import FilesystemBackend
 from tests.asgi import asgi_request, session_cookie
-from tests.factories import page_image, stored_chapter
+from tests.factories import SeriesFactory, page_image, stored_chapter
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def vault(settings, tmp_path):
-    settings.STORAGE_BACKEND = "filesystem"
-    settings.VAULT_ROOT = tmp_path / "vault"
-    storage.storage_backend.cache_clear()
-    yield settings.VAULT_ROOT
-    storage.storage_backend.cache_clear()
-
-
-@pytest.fixture
 def series(tenant) -> Series:
-    source = Source.objects.create(
-        tenant=tenant, name="s", kind="mangadex", base_url="https://api.example"
-    )
-    return Series.objects.create(
-        tenant=tenant,
-        source=source,
-        source_key="m1",
+    return SeriesFactory(
+        source__tenant=tenant,
         title="Dungeon Meshi",
         description="Adventurers cook <monsters> & eat them.",
     )
@@ -176,3 +162,41 @@ def test_strangers_wrong_sites_and_unready_chapters_get_nothing(
     assert anonymous.status == wrong.status == 401
     assert anonymous["WWW-Authenticate"] == 'Basic realm="Tenant A", charset="UTF-8"'
     assert elsewhere.status == failed.status == 404
+
+
+def test_pages_stored_on_telegram_make_the_same_archive(
+    viewer, series, images, monkeypatch, tmp_path
+) -> None:
+    from readvault import downloads
+    from tests.telegram_fake import FakeTelegram, fake_backend
+
+    telegram = FakeTelegram(latency=0.001)
+    telegram.account("bot-1")
+    backend = fake_backend(telegram, telegram.channel("Vault", admins={"bot-1"}))
+    monkeypatch.setattr(downloads, "storage_backend", lambda: backend)  # the configured one
+    chapter = stored_chapter(series, "3", [], vault_root=tmp_path)
+    for index, data in enumerate(images, start=1):
+        upload = tmp_path / f"page-{index}"
+        upload.write_bytes(data)
+        Page.objects.create(
+            chapter=chapter,
+            index=index,
+            storage="telegram",
+            locator=backend.put(upload, name=upload.name, tenant_id=series.tenant_id),
+            width=64,
+            height=96,
+            size=len(data),
+            mime="image/png" if index != 2 else "image/jpeg",
+            sha256="-",
+        )
+    try:
+        response, body, _ = fetch(f"/manga/chapters/{chapter.id}/cbz", user=viewer)
+    finally:
+        backend.close()
+
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert int(response["Content-Length"]) == len(body)
+    assert [archive.read(name) for name in archive.namelist()[1:]] == images
+    assert archive.testzip() is None  # CRCs read through Telegram once, then kept
+    assert len(telegram.get_file_calls) == 2 * len(images)
+    assert Page.objects.filter(chapter=chapter, crc32__isnull=True).count() == 0

@@ -57,3 +57,28 @@ def test_a_token_guards_it_when_set(settings, redis_client) -> None:
     assert scrape()[0] == 401
     assert scrape(HTTP_AUTHORIZATION="Bearer wrong")[0] == 401
     assert scrape(HTTP_AUTHORIZATION="Bearer s3cret")[0] == 200
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        {"REMOTE_ADDR": "203.0.113.5"},  # another machine, straight to web
+        {"HTTP_X_FORWARDED_FOR": "203.0.113.5"},  # another machine, through the gateway
+        {"HTTP_X_FORWARDED_FOR": "127.0.0.1, 203.0.113.5"},  # ... claiming to be local
+        {"REMOTE_ADDR": "10.0.0.9", "HTTP_X_FORWARDED_FOR": "127.0.0.1"},
+    ],
+)
+def test_without_a_token_only_this_machine_may_scrape(tenant, redis_client, origin) -> None:
+    MediaFileFactory(title=TitleFactory(tenant=tenant), size=1000)
+
+    status, text = scrape(**origin)
+
+    assert status == 403
+    assert "shadowvault_" not in text
+    assert scrape(HTTP_X_FORWARDED_FOR="127.0.0.1")[0] == 200  # a scraper on this machine
+
+
+def test_with_a_token_any_machine_may_scrape(settings, redis_client) -> None:
+    settings.METRICS_TOKEN = "s3cret"
+    assert scrape(REMOTE_ADDR="203.0.113.5", HTTP_AUTHORIZATION="Bearer s3cret")[0] == 200
+    assert scrape(REMOTE_ADDR="127.0.0.1")[0] == 401  # the token holds on this machine too

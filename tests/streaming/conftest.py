@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 
-from library.models import MediaFile
+from library.models import MediaFile, Membership
 from shadowvault.storage.filesystem import FilesystemBackend
 from streaming.nginx import gateway_config, nginx_render
 from streaming.objects import stored_object
-from streaming.services import stream_link
+from streaming.services import stream_link, viewer_key
 from tests import processes
 from tests.factories import TitleFactory
 from tests.media_fixture import MediaServer
@@ -155,8 +156,17 @@ def store_file(transactional_db, tenant, vault_root, tmp_path) -> Callable[..., 
     return store
 
 
-def link_path(media_file: MediaFile, *, viewer: str = "u1", now: float | None = None) -> str:
-    """The path and query of a signed link (its host is the gateway's, which tests know)."""
+def member_viewer(tenant, username: str = "watcher") -> str:
+    """The link viewer of a member of `tenant` called `username` (made on first use)."""
+    user, _ = User.objects.get_or_create(username=username)
+    Membership.objects.get_or_create(tenant=tenant, user=user)
+    return viewer_key(user.id)
+
+
+def link_path(media_file: MediaFile, *, viewer: str | None = None, now: float | None = None) -> str:
+    """The path and query of a signed link (its host is the gateway's, which tests know), by
+    default for a member of the file's tenant."""
+    viewer = viewer or member_viewer(media_file.title.tenant)
     link = stream_link(
         stored=stored_object(media_file.public_id) or _pending(media_file),
         viewer=viewer,

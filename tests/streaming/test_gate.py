@@ -4,17 +4,16 @@ Django. In-process ASGI calls; the lookups run on worker threads, so the data is
 
 from __future__ import annotations
 
-import asyncio
-from urllib.parse import unquote, urlsplit
-
 import pytest
 from asgiref.sync import async_to_sync
 
-from library.models import Domain, MediaFile
+from library.models import Domain, MediaFile, Membership
 from shadowvault.asgi import django_application
 from streaming import gate, recent
 from streaming.gate import StreamGate
 from streaming.recent import Recent
+from streaming.services import viewer_key
+from tests.asgi import asgi_request
 from tests.factories import MediaFileFactory, TitleFactory
 from tests.streaming.conftest import link_path
 
@@ -32,35 +31,8 @@ def ready_file(tenant) -> MediaFile:
 
 def call(app: StreamGate, path: str, host: str = "tenant-a.test") -> tuple[int, dict[str, str]]:
     """GET `path` (path and query, as in a link) from the ASGI app: (status, headers)."""
-    parts = urlsplit(path)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": unquote(parts.path),
-        "raw_path": parts.path.encode(),
-        "query_string": parts.query.encode(),
-        "root_path": "",
-        "headers": [(b"host", host.encode())],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    sent: list[dict] = []
-    requests = [{"type": "http.request", "body": b"", "more_body": False}]
-
-    async def receive() -> dict:
-        if requests:
-            return requests.pop()
-        await asyncio.Event().wait()  # the client stays connected
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    async_to_sync(app)(scope, receive, send)
-    headers = {name.decode().lower(): value.decode() for name, value in sent[0]["headers"]}
-    return sent[0]["status"], headers
+    answer = asgi_request(path, host=host, app=app)
+    return answer.status, answer.headers
 
 
 @pytest.fixture
@@ -160,3 +132,39 @@ def test_recent_asks_once_per_key_and_never_keeps_a_miss() -> None:
     assert asked == ["a", "missing", "missing"]
     assert answers.forget("a")
     assert not answers.forget("missing")
+
+
+def deactivate(user) -> None:
+    user.is_active = False
+    user.save()
+
+
+def remove_from_tenant(user) -> None:
+    Membership.objects.filter(user=user).delete()
+
+
+def delete(user) -> None:
+    user.delete()
+
+
+@pytest.mark.parametrize("revoke", [deactivate, remove_from_tenant, delete])
+def test_a_users_links_stop_when_the_user_may_no_longer_watch(
+    app, tenant, viewer, monkeypatch, revoke
+) -> None:
+    path = link_path(ready_file(tenant), viewer=viewer_key(viewer.id))
+    assert call(app, path)[0] == 200
+
+    revoke(viewer)
+    kept = call(app, path)[0]  # the gate keeps what it found for FOUND_SECONDS
+    at_once_elsewhere = call(StreamGate(django_application), path)[0]  # a process that asks now
+    later = recent.time.monotonic() + recent.FOUND_SECONDS + 1
+    monkeypatch.setattr(recent.time, "monotonic", lambda: later)
+
+    assert (kept, at_once_elsewhere, call(app, path)[0]) == (200, 403, 403)
+
+
+def test_a_link_signed_for_a_non_member_or_no_user_is_refused(app, tenant, outsider) -> None:
+    media_file = ready_file(tenant)
+
+    assert call(app, link_path(media_file, viewer=viewer_key(outsider.id)))[0] == 403
+    assert call(app, link_path(media_file, viewer="bench"))[0] == 403

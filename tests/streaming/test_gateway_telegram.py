@@ -24,7 +24,7 @@ from streaming.origin import Origin
 from streaming.signing import origin_secret
 from tests import processes
 from tests.factories import TitleFactory
-from tests.streaming.conftest import link_path
+from tests.streaming.conftest import link_path, member_viewer
 from tests.telegram_fake import FakeTelegram, MiB, fake_backend
 
 pytestmark = pytest.mark.integration
@@ -159,7 +159,11 @@ def test_a_cold_slice_is_one_get_file_and_a_second_view_none(
 
     first = get(telegram_gateway, path, Range=f"bytes={MiB}-{2 * MiB - 1}")
     calls = len(telegram_gateway.get_files)
-    second = get(telegram_gateway, link_path(media_file, viewer="u2"), Range=f"bytes={MiB}-")
+    second = get(
+        telegram_gateway,
+        link_path(media_file, viewer=member_viewer(media_file.title.tenant, "second")),
+        Range=f"bytes={MiB}-",
+    )
 
     assert (first.headers["X-Cache-Status"], calls) == ("MISS", 1)
     assert second.content == data[MiB:]

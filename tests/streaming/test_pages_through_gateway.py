@@ -14,7 +14,7 @@ from PIL import Image
 from library.app_passwords import app_password_create
 from readvault.models import Chapter, Page, Series, Source
 from shadowvault.storage.filesystem import FilesystemBackend
-from tests.factories import page_image, stored_chapter
+from tests.factories import SeriesFactory, page_image, stored_chapter
 from tests.opds.client import PSE, OPDSClient, entry_link
 
 pytestmark = pytest.mark.integration
@@ -69,8 +69,7 @@ def test_a_reader_app_walks_from_opds_root_to_every_page_and_the_cbz(
     viewer,
 ) -> None:
     images = [page_image("PNG", shade=30), page_image("JPEG", shade=140), page_image(shade=250)]
-    source = Source.objects.create(tenant=tenant, name="s", kind="mangadex", base_url="https://x")
-    series = Series.objects.create(tenant=tenant, source=source, source_key="m", title="Meshi")
+    series = SeriesFactory(source__tenant=tenant, title="Meshi")
     chapter = stored_chapter(series, "1", images, vault_root=vault_root, title="Hot Pot")
     _, secret = app_password_create(user=viewer, tenant=tenant, label="Panels")
     app = OPDSClient(gateway.url, "viewer", secret)

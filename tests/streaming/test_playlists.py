@@ -36,7 +36,13 @@ def show(tenant):
     return title, files
 
 
-def signed_path(title, season=None, viewer="u1") -> str:
+@pytest.fixture
+def member(viewer) -> str:
+    """The viewer persona's key, as links are signed for it."""
+    return f"u{viewer.id}"
+
+
+def signed_path(title, season, viewer: str) -> str:
     link = playlist_link(
         tenant_id=title.tenant_id, slug=title.slug, season=season, viewer=viewer, host=HOST
     )
@@ -54,10 +60,10 @@ def public_id(url: str) -> str:
     return urlsplit(url).path.split("/")[2]  # /s/<public id>/<name>
 
 
-def test_a_season_lists_each_ready_episode_once_in_order(client, show) -> None:
+def test_a_season_lists_each_ready_episode_once_in_order(client, show, member) -> None:
     title, files = show
 
-    response = client.get(signed_path(title, season=1), HTTP_HOST=HOST)
+    response = client.get(signed_path(title, 1, member), HTTP_HOST=HOST)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/x-mpegurl; charset=utf-8"
@@ -77,25 +83,27 @@ def test_a_season_lists_each_ready_episode_once_in_order(client, show) -> None:
     ]
 
 
-def test_entry_links_open_their_file_for_that_viewer(client, show) -> None:
+def test_entry_links_open_their_file_for_that_viewer(client, show, member) -> None:
     title, _ = show
-    text = client.get(signed_path(title, season=1, viewer="u7"), HTTP_HOST=HOST).content.decode()
+    text = client.get(signed_path(title, 1, member), HTTP_HOST=HOST).content.decode()
 
     for _, url in entries(text):
-        assert parse_qs(urlsplit(url).query)["v"] == ["u7"]
+        assert parse_qs(urlsplit(url).query)["v"] == [member]
         stream = client.get(url.split(":8080", 1)[1], HTTP_HOST=HOST)
         assert stream.status_code == 200
         assert stream["X-Accel-Redirect"]
 
 
-def test_a_series_leaves_out_specials_and_a_movie_plays_its_best_file(client, show, tenant) -> None:
+def test_a_series_leaves_out_specials_and_a_movie_plays_its_best_file(
+    client, show, tenant, member
+) -> None:
     title, files = show
     movie = TitleFactory(tenant=tenant, title="Film", year=2001)
     MediaFileFactory(title=movie, height=720)
     best = MediaFileFactory(title=movie, height=2160, duration=5400)
 
-    series = entries(client.get(signed_path(title), HTTP_HOST=HOST).content.decode())
-    film = entries(client.get(signed_path(movie), HTTP_HOST=HOST).content.decode())
+    series = entries(client.get(signed_path(title, None, member), HTTP_HOST=HOST).content.decode())
+    film = entries(client.get(signed_path(movie, None, member), HTTP_HOST=HOST).content.decode())
 
     assert [public_id(url) for _, url in series] == [
         files["pilot"].public_id,
@@ -120,20 +128,23 @@ def test_each_link_lasts_the_running_time_up_to_its_entry(show, tenant, settings
 
 
 def test_forged_expired_and_misplaced_playlist_links_are_refused(
-    client, show, settings, other_tenant
+    client, show, settings, other_tenant, member, viewer
 ) -> None:
     title, _ = show
-    good, empty_season = signed_path(title, season=1), signed_path(title, season=9)
+    good, empty_season = signed_path(title, 1, member), signed_path(title, 9, member)
     settings.STREAM_LINK_TTL_SECONDS = -1
-    expired = signed_path(title, season=1)
+    expired = signed_path(title, 1, member)
 
     assert client.get(good, HTTP_HOST=HOST).status_code == 200
-    assert client.get(good.replace("v=u1", "v=u2"), HTTP_HOST=HOST).status_code == 403
+    assert client.get(good.replace(f"v={member}", "v=u0"), HTTP_HOST=HOST).status_code == 403
     assert client.get(good.replace("season-1", "season-2"), HTTP_HOST=HOST).status_code == 403
     assert client.get(good.split("?")[0] + "?sig=x", HTTP_HOST=HOST).status_code == 403
     assert client.get(expired, HTTP_HOST=HOST).status_code == 403
     assert client.get(good, HTTP_HOST="tenant-b.test").status_code == 403
     assert client.get(empty_season, HTTP_HOST=HOST).status_code == 404
+    viewer.is_active = False
+    viewer.save()
+    assert client.get(good, HTTP_HOST=HOST).status_code == 403  # its user may no longer watch
 
 
 def test_unsigned_playlists_take_basic_credentials_or_a_session(
