@@ -38,7 +38,7 @@ import stream
 from django.contrib.auth.models import User
 
 from library.app_passwords import app_password_create
-from library.models import MediaFile, Membership, Tenant, Title
+from library.models import MediaFile, Tenant, Title
 from streaming.objects import stored_object
 from streaming.services import stream_link
 from tests import processes
@@ -47,11 +47,13 @@ MiB = stream.MiB
 SHARE_PATH = "/dav/Movies/Bench (2000)/Bench (2000).mkv"
 
 
-def credentials(tenant: Tenant) -> str:
-    user = User.objects.create_user("bench", password=os.urandom(16).hex())
-    Membership.objects.create(tenant=tenant, user=user)
+def credentials(tenant: Tenant) -> tuple[str, str]:
+    """The bench member's viewer key (links are signed for it) and Basic credentials with an
+    app password (for the share)."""
+    viewer = stream.bench_viewer(tenant)
+    user = User.objects.get(id=int(viewer[1:]))
     _, secret = app_password_create(user=user, tenant=tenant, label="bench")
-    return "Basic " + base64.b64encode(f"bench:{secret}".encode()).decode()
+    return viewer, "Basic " + base64.b64encode(f"bench:{secret}".encode()).decode()
 
 
 def many_titles(tenant: Tenant, count: int, locator: dict) -> None:
@@ -184,9 +186,9 @@ def main() -> None:
     args = parser.parse_args()
     media_file, object_path = stream.stored_film(args.megabytes)
     tenant = media_file.title.tenant
-    authorization = credentials(tenant)
+    viewer, authorization = credentials(tenant)
     many_titles(tenant, args.titles, media_file.locator)
-    link = stream_link(stored=stored_object(media_file.public_id), viewer="bench", host="127.0.0.1")
+    link = stream_link(stored=stored_object(media_file.public_id), viewer=viewer, host="127.0.0.1")
     ways = {
         "link": (link.url.split(":8080", 1)[1], {}),
         "share": (SHARE_PATH, {"Authorization": authorization}),
