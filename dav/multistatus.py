@@ -123,8 +123,9 @@ def live_props(entry: Entry) -> dict[str, str]:
         elements["getlastmodified"] = (
             f"<D:getlastmodified>{http_date(modified)}</D:getlastmodified>"
         )
-        iso = f"{modified[:10]}T{modified[11:19]}Z"
-        elements["creationdate"] = f"<D:creationdate>{iso}</D:creationdate>"
+        if entry.size is not None:  # a file's time is when it came; a folder's, its last change
+            iso = f"{modified[:10]}T{modified[11:19]}Z"
+            elements["creationdate"] = f"<D:creationdate>{iso}</D:creationdate>"
     return elements
 
 

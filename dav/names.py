@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 NAME_MAX_BYTES = 240  # most filesystems hold 255 bytes a component; leave room for clients
 UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\<>|?*"]')
+T = TypeVar("T")
 TAG = re.compile(r"^(?P<base>.+) \[(?P<tag>[0-9A-Za-z]+)\]$")
 
 
@@ -67,21 +69,20 @@ def name_tagged(name: str, tag: str, *, is_file: bool) -> str:
 
 
 def names_unique(
-    entries: Iterable[tuple[str, str]], *, is_file: bool, taken: Iterable[str] = ()
-) -> list[str]:
-    """Each (name, tag) pair's name in a folder that already holds `taken`, in order.
+    entries: Iterable[tuple[str, str, T]], *, is_file: bool, taken: Iterable[str] = ()
+) -> Iterator[tuple[str, T]]:
+    """(name in the folder, item) for each (name, tag, item), in order, in a folder that
+    already holds `taken`; one at a time.
 
     The first entry with a name keeps it; later ones get their tag (a public id or a slug:
     unique, and stable whatever else the folder holds). Give entries oldest first, so that
     adding a title never renames another.
     """
     taken = {name_key(name) for name in taken}
-    names = []
-    for name, tag in entries:
+    for name, tag, item in entries:
         key = name_key(name)
         if key in taken:
             name = name_tagged(name, tag, is_file=is_file)
             key = name_key(name)
         taken.add(key)
-        names.append(name)
-    return names
+        yield name, item

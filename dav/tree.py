@@ -13,9 +13,11 @@ finds, and nothing else: another tenant's titles are never queried.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db.models import Aggregate, CharField, Max, Q, QuerySet
@@ -61,7 +63,7 @@ def stored_entry(name: str, modified: str, stored: StoredObject) -> Entry:
 @dataclass(frozen=True)
 class Node:
     entry: Entry
-    children: Callable[[], list[Entry]] | None = None  # a folder's contents, read on demand
+    children: Callable[[], Iterable[Entry]] | None = None  # a folder's contents, on demand
 
 
 def dav_node(tenant_id: int, segments: list[str]) -> Node | None:
@@ -121,25 +123,24 @@ def folder_base(title: str, year: int | None) -> str:
     return name_clean(f"{title} ({year})" if year else title)
 
 
-def title_entries(files: QuerySet[MediaFile]) -> list[tuple[int, Entry]]:
+def title_entries(files: QuerySet[MediaFile]) -> Iterator[tuple[int, Entry]]:
     """(title id, folder entry) of each title with one of `files`, its newest file's time
     as the folder's.
 
-    A row per file, reduced here: at 10k titles this is faster than SQL's GROUP BY.
+    A row per file, in title order, reduced here (at 10k titles faster than SQL's GROUP BY),
+    and everything one at a time: a PROPFIND writes each entry out as it comes, so the rows
+    and entries of 10k titles are never all alive at once (fewer objects for the garbage
+    collector to walk: it cost a third of the time).
     """
     rows = files.order_by("title_id").values_list(
         "title_id", "title__slug", "title__title", "title__year", db_time("created_at")
     )
-    newest: dict[int, tuple] = {}  # title id -> the row of its newest file
-    for row in rows:
-        kept = newest.get(row[0])
-        if kept is None or row[4] > kept[4]:
-            newest[row[0]] = row
-    names = names_unique(
-        ((folder_base(title, year), slug) for _, slug, title, year, _ in newest.values()),
-        is_file=False,
+    newest = (
+        max(title_rows, key=itemgetter(4))
+        for _, title_rows in groupby(rows.iterator(chunk_size=2000), key=itemgetter(0))
     )
-    return [(row[0], Entry(name, row[4])) for row, name in zip(newest.values(), names, strict=True)]
+    named = names_unique(((folder_base(r[2], r[3]), r[1], r) for r in newest), is_file=False)
+    return ((row[0], Entry(name, row[4])) for name, row in named)
 
 
 def db_time(expression: str | Aggregate) -> Cast:
@@ -155,8 +156,8 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def title_folders(tenant_id: int, kind: str) -> list[Entry]:
-    return [entry for _, entry in title_entries(title_files(tenant_id, kind))]
+def title_folders(tenant_id: int, kind: str) -> Iterator[Entry]:
+    return (entry for _, entry in title_entries(title_files(tenant_id, kind)))
 
 
 def title_for_folder(tenant_id: int, kind: str, name: str) -> tuple[int, Entry] | None:
@@ -222,28 +223,29 @@ def season_node(title_id: int, name: str) -> Node | None:
 def file_entries(files: QuerySet[MediaFile]) -> list[Entry]:
     """Ready video files and their subtitles, each subtitle renamed after its video's name in
     the folder (players pair them by name)."""
-    videos = list(media_file_rows(files.order_by("id"), "id", created=db_time("created_at")))
-    video_names = names_unique(
-        ((name_clean(video["name"]), video["public_id"]) for video in videos), is_file=True
+    videos = media_file_rows(files.order_by("id"), "id", created=db_time("created_at"))
+    named = list(
+        names_unique(((name_clean(v["name"]), v["public_id"], v) for v in videos), is_file=True)
     )
-    named = {video["id"]: (video, name) for video, name in zip(videos, video_names, strict=True)}
+    video_of = {video["id"]: (video, name) for name, video in named}
     subtitles = subtitle_rows(
-        Subtitle.objects.filter(media_file_id__in=named).order_by("id"), "media_file_id"
+        Subtitle.objects.filter(media_file_id__in=video_of).order_by("id"), "media_file_id"
     )
-    subtitles = [(row, *named[row["media_file_id"]]) for row in subtitles]
-    subtitle_names = names_unique(
-        ((subtitle_name(*subtitle), subtitle[0]["public_id"]) for subtitle in subtitles),
+    subtitles_named = names_unique(
+        (
+            (subtitle_name(row, *video_of[row["media_file_id"]]), row["public_id"], row)
+            for row in subtitles
+        ),
         is_file=True,
-        taken=video_names,
+        taken=[name for name, _ in named],
     )
     return [
+        *(stored_entry(name, video["created"], stored_from_row(video)) for name, video in named),
         *(
-            stored_entry(name, video["created"], stored_from_row(video))
-            for video, name in zip(videos, video_names, strict=True)
-        ),
-        *(
-            stored_entry(name, video["created"], stored_from_row(row, whole=True))
-            for (row, video, _), name in zip(subtitles, subtitle_names, strict=True)
+            stored_entry(
+                name, video_of[row["media_file_id"]][0]["created"], stored_from_row(row, whole=True)
+            )
+            for name, row in subtitles_named
         ),
     ]
 
@@ -279,14 +281,14 @@ def manga_node(tenant_id: int, segments: list[str]) -> Node | None:
 def manga_folders(tenant_id: int) -> list[tuple[int, Entry]]:
     """Every series of the tenant with a readable chapter: few enough per site to name them
     all when one is asked for (they have no year to narrow the search by)."""
-    rows = list(
+    rows = (
         Series.objects.filter(tenant_id=tenant_id, chapters__state=Chapter.State.AVAILABLE)
         .annotate(modified=db_time(Max("chapters__created_at")))
         .order_by("id")
         .values_list("id", "slug", "title", "modified")
     )
-    names = names_unique(((name_clean(title), slug) for _, slug, title, _ in rows), is_file=False)
-    return [(row[0], Entry(name, row[3])) for row, name in zip(rows, names, strict=True)]
+    named = names_unique(((name_clean(row[2]), row[1], row) for row in rows), is_file=False)
+    return [(row[0], Entry(name, row[3])) for name, row in named]
 
 
 def chapter_files(series_id: int) -> list[Entry]:

@@ -16,6 +16,7 @@ as it does `/s/` links: a player's every seek is a GET here.
 from __future__ import annotations
 
 from html import escape
+from itertools import chain
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -121,7 +122,8 @@ def propfind_body(
     itself = href(PREFIX, segments, folder=node.entry.is_folder)
     items = [(itself, node.entry)]
     if children and node.children is not None:
-        items += [(child_href(itself, entry), entry) for entry in node.children()]
+        entries = node.children()
+        return multistatus(chain(items, ((child_href(itself, e), e) for e in entries)), wanted)
     return multistatus(items, wanted)
 
 

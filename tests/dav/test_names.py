@@ -42,14 +42,14 @@ def test_names_are_nfc_and_fit_a_path_component() -> None:
 
 def test_later_namesakes_get_their_tag_whatever_the_case() -> None:
     files = names_unique(
-        [("Film.mkv", "aaa"), ("film.MKV", "bbb"), ("Other.mkv", "ccc")], is_file=True
+        [("Film.mkv", "aaa", 1), ("film.MKV", "bbb", 2), ("Other.mkv", "ccc", 3)], is_file=True
     )
-    folders = names_unique([("Dune (2021)", "s1"), ("DUNE (2021)", "s2")], is_file=False)
-    subtitles = names_unique([("Film.en.srt", "x")], is_file=True, taken=["film.en.srt"])
+    folders = names_unique([("Dune (2021)", "s1", 1), ("DUNE (2021)", "s2", 2)], is_file=False)
+    subtitles = names_unique([("Film.en.srt", "x", 1)], is_file=True, taken=["film.en.srt"])
 
-    assert files == ["Film.mkv", "film [bbb].MKV", "Other.mkv"]
-    assert folders == ["Dune (2021)", "DUNE (2021) [s2]"]
-    assert subtitles == ["Film.en [x].srt"]
+    assert list(files) == [("Film.mkv", 1), ("film [bbb].MKV", 2), ("Other.mkv", 3)]
+    assert list(folders) == [("Dune (2021)", 1), ("DUNE (2021) [s2]", 2)]
+    assert list(subtitles) == [("Film.en [x].srt", 1)]
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
