@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-opds manage
+.PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-opds bench-dav manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -37,6 +37,9 @@ bench-ingest: bootstrap
 
 bench-opds: bootstrap
 	$(PY) benchmarks/opds.py $(ARGS)
+
+bench-dav: bootstrap
+	$(PY) benchmarks/dav.py $(ARGS)
 
 manage: bootstrap
 	$(PY) manage.py $(ARGS)
