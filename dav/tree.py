@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 
 from library.models import MediaFile, Season, Subtitle, Title
 from readvault.cbz import CbzTooLarge, cbz_plan
-from readvault.downloads import CBZ_TYPE
+from readvault.downloads import CBZ_TYPE, chapter_padded
 from readvault.models import Chapter, Page, Series
 from readvault.selectors import chapters_for_reader
 from streaming.objects import StoredObject, media_file_rows, stored_from_row, subtitle_rows
@@ -307,13 +307,7 @@ def chapter_files(series_id: int) -> list[Entry]:
             size = cbz_plan(chapter, by_chapter[chapter.id]).size
         except CbzTooLarge:
             continue
-        name = f"Chapter {chapter_number(chapter)}.cbz"
+        name = f"Chapter {chapter_padded(chapter)}.cbz"
         modified = utc_text(chapter.created_at)
         entries.append(Entry(name, modified, size, CBZ_TYPE, chapter_id=chapter.id))
     return entries
-
-
-def chapter_number(chapter: Chapter) -> str:
-    """`0001`, `0010.5`: zero-padded, so that names sort as numbers."""
-    whole, dot, part = format(chapter.number.normalize(), "f").partition(".")
-    return f"{whole.zfill(4)}{dot}{part}"
