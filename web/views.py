@@ -188,6 +188,7 @@ def app_passwords(request: HttpRequest) -> HttpResponse:
         "app_passwords": app_passwords_of(user=request.user, tenant=request.tenant),
         "created": created,
         "opds_url": request.build_absolute_uri("/opds/"),
+        "dav_url": request.build_absolute_uri("/dav/"),
     }
     response = render(request, "web/app_passwords.html", context)
     response["Cache-Control"] = "no-store"  # the new secret must not stay in a cache

@@ -222,3 +222,9 @@ def test_a_domain_moved_to_another_site_is_followed_at_once(viewer, tenant, othe
     assert b"Ours (2001)" in first.body
     assert moved.status == 207
     assert b"Theirs (2002)" in moved.body
+
+
+def test_the_app_passwords_page_gives_the_share_s_address(admin_as, viewer) -> None:
+    page = admin_as(viewer).get("/accounts/app-passwords/")
+
+    assert "<code>http://tenant-a.test/dav/</code>" in page.content.decode()
