@@ -5,7 +5,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: bootstrap run test lint format bench bench-storage bench-stream bench-ingest bench-opds \
-	bench-torrent bench-webversion manage
+	bench-torrent bench-webversion bench-dav manage
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -44,6 +44,9 @@ bench-torrent: bootstrap
 
 bench-webversion: bootstrap
 	$(PY) benchmarks/webversion.py $(ARGS)
+
+bench-dav: bootstrap
+	$(PY) benchmarks/dav.py $(ARGS)
 
 manage: bootstrap
 	$(PY) manage.py $(ARGS)

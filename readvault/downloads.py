@@ -21,10 +21,14 @@ CBZ_TYPE = "application/vnd.comicbook+zip"
 UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
+def chapter_padded(chapter: Chapter) -> str:
+    """`0001`, `0010.5`: the chapter's number zero-padded, so that names sort as numbers."""
+    whole, dot, part = format(chapter.number.normalize(), "f").partition(".")
+    return f"{whole.zfill(4)}{dot}{part}"
+
+
 def cbz_filename(chapter: Chapter) -> str:
-    number = format(chapter.number.normalize(), "f")
-    whole, dot, part = number.partition(".")
-    name = f"{chapter.series.title} - Chapter {whole.zfill(4)}{dot}{part}.cbz"
+    name = f"{chapter.series.title} - Chapter {chapter_padded(chapter)}.cbz"
     return UNSAFE_IN_NAMES.sub(" ", name).strip(" .") or "chapter.cbz"
 
 

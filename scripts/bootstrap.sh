@@ -16,6 +16,8 @@ OS_PACKAGES=(
   "firefox-esr:firefox-esr"            # the same browser tests in Firefox (Marionette)
   "pulseaudio:pulseaudio"              # a null audio sink, so headless Firefox plays sound
   "npm:npm"          # installs the pinned browser libraries (package-lock.json): hls.js
+  "rclone:rclone"    # the WebDAV share's client tests
+  "mpv:mpv"          # plays a file from the share and a playlist in the tests
 )
 PYTHON=${PYTHON:-python3}
 VENV=.venv

@@ -295,6 +295,7 @@ def banner(gateway_url: str) -> str:
     OPDS       {gateway_url}/opds/  (manga apps; app passwords at /accounts/app-passwords/)
     Health     {gateway_url}/healthz
     Streams    {gateway_url}/s/…  (links from POST /api/files/<id>/link/)
+    WebDAV     {gateway_url}/dav/  (user name and an app password; read-only)
     Flower     {gateway_url}/flower/  (FLOWER_USER / FLOWER_PASSWORD in .env)
     Metrics    {gateway_url}/metrics
   Processes: nginx gateway, web (gunicorn + uvicorn), origin (uvicorn), aria2c, celery

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ingest",
     "readvault",
     "watching",
+    "dav",
     "web",
     "telegrambot",
 ]
@@ -163,6 +164,9 @@ TELEGRAM_BOT_TENANT = env.str("TELEGRAM_BOT_TENANT", default="")
 # Empty: http://{host} on GATEWAY_LISTEN's port, so moving the dev gateway moves the links.
 STREAM_GATEWAY_ORIGIN = env.str("STREAM_GATEWAY_ORIGIN", default="")
 STREAM_LINK_TTL_SECONDS = env.int("STREAM_LINK_TTL_SECONDS", default=6 * 3600)
+# A playlist's entries last its running time up to each entry plus STREAM_LINK_TTL_SECONDS,
+# but never longer than this (a leaked playlist opens its files for at most this long).
+PLAYLIST_LINK_MAX_SECONDS = env.int("PLAYLIST_LINK_MAX_SECONDS", default=48 * 3600)
 # Link-signing keys, newest first: the first signs, all verify (rotation without broken
 # links). Empty: one key derived from SECRET_KEY.
 STREAM_SIGNING_KEYS = env.list("STREAM_SIGNING_KEYS", default=[])

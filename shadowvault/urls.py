@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", include("readvault.api.urls")),
     path("api/", include("watching.api.urls")),
     *stream_urls,
+    path("", include("dav.urls")),
     path("", include("readvault.urls")),
     path("opds/", include("opds.urls")),
     path("", include("web.urls")),

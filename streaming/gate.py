@@ -1,18 +1,21 @@
-"""The gateway's authorize calls (`/s/…`), answered without Django's request machinery.
+"""The gateway's hot calls, answered without Django's request machinery.
 
-nginx asks web once for every range request a player makes, so this call sits in every seek.
-Through Django's full stack it cost 8-10 ms a call on a 2-core machine, nearly all of it
+nginx asks web once for every range request a player makes: a `/s/…` link's authorize call,
+or a GET of a file in the WebDAV share (`/dav/…`, dav.views), so these calls sit in every
+seek. Through Django's full stack one cost 8-10 ms on a 2-core machine, nearly all of it
 waiting for threads: each sync middleware, signal and database lookup is a hop to a thread
 (and Django's ASGI handler starts a fresh thread, so a fresh database connection, per
-request). The signed link is the whole of the call's authentication: sessions, CSRF and
-messages have nothing to do. So `StreamGate` answers `/s/…` itself:
+request). A signed link, or Basic credentials, are the whole of such a call's authentication:
+sessions, CSRF and messages have nothing to do. So `StreamGate` answers them itself:
 - the host is checked against ALLOWED_HOSTS and picks the tenant, as TenantMiddleware does;
 - the tenant, the stored file and whether the link's user may still watch there come from
   `Recent` lookups, so a player's next range request touches neither a thread nor the
   database. Only what was found is kept, and an answer that does not fit (a file of another
   tenant) is looked up afresh before a 404;
-- `authorize_stored` (the view's own checks and headers) decides the answer.
-Every other request goes to Django as before.
+- `authorize_stored` (the view's own checks and headers) decides a link's answer, and
+  `dav.views.dav` (which keeps its own recent entries and credentials) a share request's.
+WebDAV requests without credentials (the first of a client, or a browser signed in to the
+site) and every other request go to Django as before.
 """
 
 from __future__ import annotations
@@ -21,11 +24,19 @@ import io
 import logging
 import re
 from collections.abc import Callable
+from functools import partial
 
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, RequestAborted
 from django.core.handlers.asgi import ASGIHandler
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
 
+from dav.views import PREFIX as DAV_PREFIX
+from dav.views import dav
 from library.middleware import tenant_for_host
 
 from .objects import stored_object
@@ -38,7 +49,8 @@ STREAM_PATH = re.compile(r"/s/(?P<public_id>[^/]+)/(?P<name>.+)")
 
 
 class StreamGate:
-    """The web process's ASGI app: `/s/…` answered here, the rest by Django."""
+    """The web process's ASGI app: `/s/…` and credentialed `/dav/…` answered here, the rest
+    by Django."""
 
     def __init__(self, django: ASGIHandler) -> None:
         self.django = django
@@ -47,16 +59,28 @@ class StreamGate:
         self.viewers = recent_viewers()
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        match = STREAM_PATH.fullmatch(scope.get("path", "")) if scope["type"] == "http" else None
-        if match is None:
-            return await self.django(scope, receive, send)
-        # nginx sends no body (proxy_pass_request_body off), so none is read.
-        request, response = self.django.create_request(scope, io.BytesIO())
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if match := STREAM_PATH.fullmatch(path):
+            # nginx sends no body (proxy_pass_request_body off), so none is read.
+            answer = partial(self.authorize, public_id=match["public_id"])
+            return await self.respond(scope, io.BytesIO(), send, answer)
+        if path.startswith(DAV_PREFIX) and has_credentials(scope):
+            body = io.BytesIO()  # a GET's (a seek's): none
+            if scope["method"] == "PROPFIND":  # a few hundred bytes; nginx caps it
+                try:
+                    body = await self.django.read_body(receive)
+                except RequestAborted:
+                    return None
+            return await self.respond(scope, body, send, self.dav)
+        return await self.django(scope, receive, send)
+
+    async def respond(self, scope: dict, body, send: Callable, answer: Callable) -> None:
+        request, response = self.django.create_request(scope, body)
         if request is not None:
             try:
-                response = await self.authorize(request, match["public_id"])
+                response = await answer(request)
             except Exception:
-                log.exception("authorize failed for %s", scope["path"])
+                log.exception("%s %s failed", scope["method"], scope["path"])
                 response = HttpResponseServerError("Internal error.\n", content_type="text/plain")
         await self.django.send_response(response, send)
 
@@ -72,3 +96,23 @@ class StreamGate:
             tenant, stored = await self.tenants.get(host), await self.files.get(public_id)
         request.tenant = tenant
         return await authorize_stored(request, stored, viewer_allowed=self.viewers.get)
+
+    async def dav(self, request) -> HttpResponse:
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return HttpResponseBadRequest("Bad host.\n", content_type="text/plain")
+        kept = request.tenant = await self.tenants.get(host)
+        if kept is None:
+            return HttpResponseNotFound("Unknown host.\n", content_type="text/plain")
+        response = await dav(request)
+        # Perhaps the kept tenant went stale (a domain moved): ask again before refusing.
+        if response.status_code in (401, 404) and self.tenants.forget(host):
+            request.tenant = await self.tenants.get(host)
+            if request.tenant is not None and request.tenant.id != kept.id:
+                response = await dav(request)
+        return response
+
+
+def has_credentials(scope: dict) -> bool:
+    return any(name == b"authorization" for name, _ in scope["headers"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from library.models import MediaFile, Subtitle
 
@@ -31,27 +31,42 @@ class StoredObject:
         return f'"{self.sha256 or self.public_id}"'
 
 
+# What every stored kind's row gives (`.values(*STORED_FIELDS, tenant_id=...)`).
 STORED_FIELDS = ("public_id", "name", "mime", "size", "sha256", "locator")
 
 
-def first_stored(rows, *, tenant: str, whole: bool = False) -> StoredObject | None:
-    """The first of `rows` (a queryset of a stored model) as a StoredObject; `tenant` is
-    the lookup from the model to its tenant's id."""
-    row = rows.values(*STORED_FIELDS, tenant_id=F(tenant)).first()
-    return StoredObject(**row, whole=whole) if row else None
+def stored_from_row(row: dict, *, whole: bool = False) -> StoredObject:
+    return StoredObject(
+        **{field: row[field] for field in STORED_FIELDS}, tenant_id=row["tenant_id"], whole=whole
+    )
+
+
+def media_file_rows(files: QuerySet[MediaFile], *extra: str, **expressions) -> QuerySet:
+    """Rows for `stored_from_row` of ready video files, with the `extra` columns and
+    `expressions`."""
+    return files.filter(state=MediaFile.State.READY).values(
+        *STORED_FIELDS, *extra, tenant_id=F("title__tenant_id"), **expressions
+    )
+
+
+def subtitle_rows(subtitles: QuerySet[Subtitle], *extra: str) -> QuerySet:
+    """Rows for `stored_from_row(row, whole=True)` of the stored (text) subtitles of ready
+    video files (small files, cached whole like manga pages), with the `extra` columns. Image
+    subtitles (kept only in the original) have no object of their own."""
+    stored = subtitles.filter(image=False, media_file__state=MediaFile.State.READY)
+    return stored.exclude(locator={}).values(
+        *STORED_FIELDS, *extra, tenant_id=F("media_file__title__tenant_id")
+    )
 
 
 def media_file_object(public_id: str) -> StoredObject | None:
-    ready = MediaFile.objects.filter(public_id=public_id, state=MediaFile.State.READY)
-    return first_stored(ready, tenant="title__tenant_id")
+    row = media_file_rows(MediaFile.objects.filter(public_id=public_id)).first()
+    return stored_from_row(row) if row else None
 
 
 def subtitle_object(public_id: str) -> StoredObject | None:
-    """A stored (text) subtitle of a ready file; small, so cached whole."""
-    text = Subtitle.objects.filter(
-        public_id=public_id, image=False, media_file__state=MediaFile.State.READY
-    ).exclude(locator={})
-    return first_stored(text, tenant="media_file__title__tenant_id", whole=True)
+    row = subtitle_rows(Subtitle.objects.filter(public_id=public_id)).first()
+    return stored_from_row(row, whole=True) if row else None
 
 
 def page_object(public_id: str) -> StoredObject | None:

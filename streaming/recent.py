@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -13,35 +13,40 @@ from django.db import close_old_connections
 FOUND_SECONDS = 30.0
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+
+def on_thread(function: Callable[..., R]) -> Callable[..., Awaitable[R]]:
+    """`function` run on a worker thread, after `close_old_connections` (what Django's request
+    signals would do there: drop a connection that broke or outlived its age), for code that
+    answers outside Django's request cycle (streaming.gate, the origin)."""
+
+    def run(*args, **kwargs) -> R:
+        close_old_connections()
+        return function(*args, **kwargs)
+
+    return sync_to_async(run, thread_sensitive=False)
 
 
 class Recent(Generic[T]):
     """A lookup's recent answers by key, so the hot path seldom waits for the database.
 
     Only found answers are kept (for FOUND_SECONDS): a file that has just become ready is
-    found at once. A lookup runs on a worker thread, after `close_old_connections` (what
-    Django's request signals would do there: drop a connection that broke or outlived its age).
+    found at once. A lookup runs `on_thread`.
     """
 
-    def __init__(self, lookup: Callable[[str], T | None], *, limit: int = 10_000) -> None:
-        self.lookup = sync_to_async(self._fresh(lookup), thread_sensitive=False)
+    def __init__(self, lookup: Callable[..., T | None], *, limit: int = 10_000) -> None:
+        self.lookup = on_thread(lookup)
         self.limit = limit
         self.answers: dict[str, tuple[float, T]] = {}
 
-    @staticmethod
-    def _fresh(lookup: Callable[[str], T | None]) -> Callable[[str], T | None]:
-        def run(key: str) -> T | None:
-            close_old_connections()
-            return lookup(key)
-
-        return run
-
-    async def get(self, key: str) -> T | None:
+    async def get(self, key: str, *arguments: object) -> T | None:
+        """The kept answer for `key`, or the lookup's for `arguments` (default: the key)."""
         now = time.monotonic()
         kept = self.answers.get(key)
         if kept and kept[0] > now:
             return kept[1]
-        value = await self.lookup(key)
+        value = await self.lookup(*(arguments or (key,)))
         if value is not None:
             if len(self.answers) >= self.limit:
                 self.answers.clear()

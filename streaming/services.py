@@ -1,4 +1,4 @@
-"""Handing out stream links and admitting viewers to what they link to."""
+"""Handing out stream links and seating viewers in the storage session pool."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.http import QueryDict
 from django.http.request import split_domain_port
 
 from shadowvault.storage import session_pool
@@ -22,11 +23,11 @@ from .signing import LinkGrant, link_sign, link_verify
 __all__ = [
     "PoolFull",
     "StreamLink",
+    "signed_viewer",
     "stream_link",
-    "stream_link_check",
-    "stream_seat",
     "viewer_key",
     "viewer_may_watch",
+    "viewer_seat",
 ]
 
 
@@ -47,26 +48,49 @@ def gateway_origin() -> str:
     return "http://{host}:" + settings.GATEWAY_LISTEN.rpartition(":")[2]
 
 
-def signed_query(*, stored: StoredObject, viewer: str, now: float | None = None) -> tuple[str, int]:
-    """The query (`exp`, `v`, `sig`) that lets `viewer` at `stored` (its stream, and its HLS
-    playlists) until STREAM_LINK_TTL_SECONDS from now, and that moment."""
-    expires = int(now if now is not None else time.time()) + settings.STREAM_LINK_TTL_SECONDS
-    grant = LinkGrant(stored.public_id, stored.tenant_id, viewer, expires)
-    return urlencode({"exp": expires, "v": viewer, "sig": link_sign(grant)}), expires
-
-
 def stream_link(
-    *, stored: StoredObject, viewer: str, host: str, now: float | None = None, path: str = ""
+    *,
+    stored: StoredObject,
+    viewer: str,
+    host: str,
+    now: float | None = None,
+    expires: int | None = None,
+    path: str = "",
 ) -> StreamLink:
-    """A signed gateway URL for `viewer` to `stored`, valid for STREAM_LINK_TTL_SECONDS.
+    """A signed gateway URL for `viewer` to `stored`, valid until `expires` (unix seconds;
+    default: STREAM_LINK_TTL_SECONDS from now).
 
     `path` points the same grant elsewhere (an HLS playlist of `stored`); by default the
     link is the stored object's own `/s/<public id>/<name>`.
     """
-    query, expires = signed_query(stored=stored, viewer=viewer, now=now)
+    grant = LinkGrant(stored.public_id, stored.tenant_id, viewer, expires or link_expiry(now))
+    return signed_link(grant, path=path or stream_path(stored.public_id, stored.name), host=host)
+
+
+def link_expiry(now: float | None = None) -> int:
+    return int(now if now is not None else time.time()) + settings.STREAM_LINK_TTL_SECONDS
+
+
+def signed_query(grant: LinkGrant) -> str:
+    """The query (`exp`, `v`, `sig`) that proves `grant` (checked by `signed_viewer`)."""
+    return urlencode({"exp": grant.expires, "v": grant.viewer, "sig": link_sign(grant)})
+
+
+def signed_link(grant: LinkGrant, *, path: str, host: str) -> StreamLink:
+    """`path` on the gateway, with the query that proves `grant`."""
     gateway = gateway_origin().format(host=split_domain_port(host)[0])
-    path = path or stream_path(stored.public_id, stored.name)
-    return StreamLink(f"{gateway}{path}?{query}", datetime.fromtimestamp(expires, UTC))
+    return StreamLink(
+        f"{gateway}{path}?{signed_query(grant)}", datetime.fromtimestamp(grant.expires, UTC)
+    )
+
+
+def signed_viewer(*, grant_id: str, tenant_id: int, query: QueryDict) -> str:
+    """The viewer a signed URL's query (`exp`, `v`, `sig`) was made for, if it grants
+    `grant_id` on `tenant_id`'s site and has not expired. Raises LinkInvalid or ValueError."""
+    viewer = query.get("v", "")
+    grant = LinkGrant(grant_id, tenant_id, viewer, int(query.get("exp", "")))
+    link_verify(grant, query.get("sig", ""))
+    return viewer
 
 
 def viewer_may_watch(*, viewer: str, tenant_id: int) -> bool:
@@ -89,16 +113,9 @@ def takes_viewer_slot(stored: StoredObject) -> bool:
     return stored.locator.get("backend") == "telegram"
 
 
-def stream_link_check(
-    *, stored: StoredObject, tenant_id: int, viewer: str, expires: int, signature: str
-) -> None:
-    """Raise LinkInvalid unless this is a current link to `stored` on the tenant's site
-    (forged, altered, expired, another tenant's). No I/O: fine on the event loop."""
-    link_verify(LinkGrant(stored.public_id, tenant_id, viewer, expires), signature)
-
-
-def stream_seat(*, stored: StoredObject, viewer: str) -> str | None:
-    """Seat the viewer of a checked link; the storage session to read through, if any.
+def viewer_seat(*, stored: StoredObject, viewer: str) -> str | None:
+    """Seat `viewer` (a link's, checked; or a member the caller authenticated) for `stored`;
+    the storage session to read through, if any.
 
     Raises PoolFull (every Telegram session serves its cap of viewers: try again after
     `retry_after`). Only Telegram files take a seat (a Redis round trip).

@@ -7,6 +7,8 @@ from . import views
 urlpatterns = [
     path("s/<str:public_id>/<path:name>", views.authorize, name="stream-authorize"),
     path("m/<str:public_id>/<str:playlist>.m3u8", views.hls_playlist, name="hls-playlist"),
+    path("playlists/<str:slug>.m3u8", views.playlist, name="playlist"),
+    path("playlists/<str:slug>/season-<int:season>.m3u8", views.playlist, name="playlist-season"),
 ]
 
 api_urlpatterns = [

@@ -1,5 +1,5 @@
-"""The gateway's authorize step (`/s/…`), HLS playlists (`/m/…`) and the API that hands out
-stream links and what a player needs."""
+"""The gateway's authorize step (`/s/…`), HLS playlists (`/m/…`), the API that hands out
+stream links and what a player needs, and playlists for outside players."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from library.basic_auth import basic_auth_required
 from library.models import MediaFile
 from library.selectors import ready_file
 from shadowvault.metrics import metric_increment
@@ -27,15 +28,16 @@ from shadowvault.storage.filesystem import object_relative_path
 from .hls import PLAYLIST_TYPE, PlaylistMissing, master_playlist, media_playlist, stream_path
 from .objects import StoredObject, stored_object
 from .playback import playback_for
+from .playlists import playlist_build, playlist_link_viewer, playlist_text
 from .recent import Recent
 from .services import (
     PoolFull,
+    signed_viewer,
     stream_link,
-    stream_link_check,
-    stream_seat,
     takes_viewer_slot,
     viewer_key,
     viewer_may_watch,
+    viewer_seat,
 )
 from .signing import LinkInvalid
 
@@ -77,29 +79,32 @@ async def authorize_stored(
     """The answer to a link for `stored` on `request.tenant`'s site.
 
     403 for a forged or expired link or one whose user may no longer watch here, 404 for
-    what this site does not hold, 503 with Retry-After when every storage session is full.
-    The body comes from an internal location (`internal_location`); only headers are
-    decided here. `viewer_allowed`: `viewer_lookup`, perhaps kept (`recent_viewers`).
+    what this site does not hold, then `stored_answer`'s. `viewer_allowed`: `viewer_lookup`,
+    perhaps kept (`recent_viewers`).
     """
     tenant = getattr(request, "tenant", None)
     if stored is None or tenant is None or stored.tenant_id != tenant.id:
         return HttpResponse("No such file.\n", status=404, content_type="text/plain")
-    viewer = request.GET.get("v", "")
     try:
-        stream_link_check(
-            stored=stored,
-            tenant_id=tenant.id,
-            viewer=viewer,
-            expires=int(request.GET.get("exp", "")),
-            signature=request.GET.get("sig", ""),
-        )
+        viewer = signed_viewer(grant_id=stored.public_id, tenant_id=tenant.id, query=request.GET)
     except (ValueError, LinkInvalid):
         return refused("This link is invalid or has expired.\n")
     if not await viewer_allowed(f"{tenant.id}:{viewer}"):
         return refused("This link's user may no longer watch on this site.\n")
+    return await stored_answer(stored, viewer=viewer)
+
+
+async def stored_answer(stored: StoredObject, *, viewer: str) -> HttpResponse:
+    """Let nginx serve `stored` to `viewer`, whom the caller has checked (a link's, or an
+    authenticated member: the WebDAV share).
+
+    Seats the viewer for Telegram files: 503 with Retry-After when every storage session is
+    full. The body comes from an internal location (`internal_location`); only headers are
+    decided here.
+    """
     session = None
     if takes_viewer_slot(stored):  # a Redis round trip: off the event loop
-        seat = partial(stream_seat, stored=stored, viewer=viewer)
+        seat = partial(viewer_seat, stored=stored, viewer=viewer)
         try:
             session = await sync_to_async(seat, thread_sensitive=False)()
         except PoolFull as full:
@@ -146,12 +151,8 @@ def hls_playlist(request: HttpRequest, public_id: str, playlist: str) -> HttpRes
     tenant = getattr(request, "tenant", None)
     if stored is None or tenant is None or stored.tenant_id != tenant.id:
         return HttpResponse("No such file.\n", status=404, content_type="text/plain")
-    viewer, signature = request.GET.get("v", ""), request.GET.get("sig", "")
     try:
-        expires = int(request.GET.get("exp", ""))
-        stream_link_check(
-            stored=stored, tenant_id=tenant.id, viewer=viewer, expires=expires, signature=signature
-        )
+        viewer = signed_viewer(grant_id=stored.public_id, tenant_id=tenant.id, query=request.GET)
     except (ValueError, LinkInvalid):
         return HttpResponse(
             "This link is invalid or has expired.\n", status=403, content_type="text/plain"
@@ -163,7 +164,7 @@ def hls_playlist(request: HttpRequest, public_id: str, playlist: str) -> HttpRes
     row = MediaFile.objects.values("hls", "audio_tracks", "width", "height").get(
         public_id=public_id
     )
-    query = urlencode({"exp": expires, "v": viewer, "sig": signature})
+    query = urlencode({key: request.GET.get(key, "") for key in ("exp", "v", "sig")})
     try:
         if playlist == "master":
             text = master_playlist(
@@ -237,3 +238,37 @@ class PlaybackView(APIView):
             as_is=request.query_params.get("as_is") == "1",
         )
         return Response(PlaybackSerializer(playback.as_dict()).data)
+
+
+def playlist(request: HttpRequest, slug: str, season: int | None = None) -> HttpResponse:
+    """GET /playlists/<slug>.m3u8 and /playlists/<slug>/season-<n>.m3u8: a signed URL (from the
+    title page) or, unsigned, a member's Basic credentials or session."""
+    if "sig" not in request.GET:
+        return member_playlist(request, slug, season)
+    try:
+        viewer = playlist_link_viewer(
+            tenant_id=request.tenant.id, slug=slug, season=season, query=request.GET
+        )
+    except (ValueError, LinkInvalid):
+        return refused("This link is invalid or has expired.\n")
+    if not viewer_may_watch(viewer=viewer, tenant_id=request.tenant.id):
+        return refused("This link's user may no longer watch on this site.\n")
+    return playlist_answer(request, slug=slug, season=season, viewer=viewer)
+
+
+@basic_auth_required
+def member_playlist(request: HttpRequest, slug: str, season: int | None) -> HttpResponse:
+    return playlist_answer(request, slug=slug, season=season, viewer=viewer_key(request.user.id))
+
+
+def playlist_answer(
+    request: HttpRequest, *, slug: str, season: int | None, viewer: str
+) -> HttpResponse:
+    found = playlist_build(tenant=request.tenant, slug=slug, season=season)
+    if found is None:
+        return HttpResponse("Nothing to play here.\n", status=404, content_type="text/plain")
+    text = playlist_text(found, viewer=viewer, host=request.get_host())
+    response = HttpResponse(text, content_type="audio/x-mpegurl; charset=utf-8")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.name)}.m3u8"
+    response["Cache-Control"] = "private, no-store"  # personal, expiring links
+    return response

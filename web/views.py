@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -19,6 +22,7 @@ from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
 from shadowvault.login_throttle import ThrottledLoginMixin, locked_status
 from streaming.playback import playback_for
+from streaming.playlists import playlist_link, playlist_name
 from streaming.services import page_links, viewer_key
 from watching.selectors import (
     continue_watching,
@@ -91,7 +95,39 @@ def title_page(request: HttpRequest, slug: str) -> HttpResponse:
     except Title.DoesNotExist as exc:
         raise Http404("No such title.") from exc
     title = title_with_progress(title=title, user=request.user)
-    return render(request, "web/title.html", {"title": title})
+    menu = partial(playlist_menu, request, title)
+    ready_seasons = [
+        season
+        for season in title.seasons.all()
+        if any(episode.files.all() for episode in season.episodes.all())
+    ]
+    for season in ready_seasons:
+        season.playlist = menu(season.number)
+    whole = title.movie_files or any(season.number >= 1 for season in ready_seasons)
+    return render(request, "web/title.html", {"title": title, "playlist": whole and menu()})
+
+
+def playlist_menu(request: HttpRequest, title: Title, season: int | None = None) -> dict:
+    """The play-elsewhere menu of a title's (or season's) playlist: its signed URL, a
+    download name, and the URL schemes that hand it to VLC, mpv and Infuse."""
+    url = playlist_link(
+        tenant_id=request.tenant.id,
+        slug=title.slug,
+        season=season,
+        viewer=viewer_key(request.user.id),
+        host=request.get_host(),
+    ).url
+    label = f"season {season}" if season is not None else ""
+    if season is None and title.kind == Title.Kind.SERIES:
+        label = "all seasons"
+    return {
+        "label": label,
+        "url": url,
+        "filename": f"{playlist_name(title, season)}.m3u8",
+        "vlc": f"vlc://{url}",
+        "mpv": f"mpv://{quote(url, safe='')}",
+        "infuse": f"infuse://x-callback-url/play?url={quote(url, safe='')}",
+    }
 
 
 @member_required
@@ -181,6 +217,7 @@ def app_passwords(request: HttpRequest) -> HttpResponse:
         "app_passwords": app_passwords_of(user=request.user, tenant=request.tenant),
         "created": created,
         "opds_url": request.build_absolute_uri("/opds/"),
+        "dav_url": request.build_absolute_uri("/dav/"),
     }
     response = render(request, "web/app_passwords.html", context)
     response["Cache-Control"] = "no-store"  # the new secret must not stay in a cache

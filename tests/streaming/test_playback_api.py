@@ -8,7 +8,8 @@ import pytest
 
 from library.models import MediaFile, Subtitle
 from streaming.objects import media_file_object
-from streaming.services import signed_query
+from streaming.services import link_expiry, signed_query, viewer_key
+from streaming.signing import LinkGrant
 from tests.factories import MediaFileFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +78,15 @@ def web_of(original: MediaFile) -> MediaFile:
     return original.derived.get()
 
 
-def playlist(client, web: MediaFile, name: str, *, query: str | None = None, host=None):
-    query = query or signed_query(stored=media_file_object(web.public_id), viewer="u1")[0]
+def link_query(media_file: MediaFile, user) -> str:
+    """The query of `user`'s signed link to `media_file`, which its HLS playlists take."""
+    stored = media_file_object(media_file.public_id)
+    return signed_query(
+        LinkGrant(stored.public_id, stored.tenant_id, viewer_key(user.id), link_expiry())
+    )
+
+
+def playlist(client, web: MediaFile, name: str, *, query: str, host=None):
     return client.get(f"/m/{web.public_id}/{name}.m3u8?{query}", HTTP_HOST=host or "tenant-a.test")
 
 
@@ -124,9 +132,9 @@ def test_another_sites_file_has_no_playback(api_as, outsider, film) -> None:
     assert response.status_code == 404
 
 
-def test_the_master_playlist_offers_each_audio_language(client, film) -> None:
+def test_the_master_playlist_offers_each_audio_language(client, viewer, film) -> None:
     web = web_of(film)
-    query = signed_query(stored=media_file_object(web.public_id), viewer="u1")[0]
+    query = link_query(web, viewer)
 
     response = playlist(client, web, "master", query=query)
 
@@ -147,9 +155,9 @@ def test_the_master_playlist_offers_each_audio_language(client, film) -> None:
     ) in text
 
 
-def test_a_media_playlist_is_byte_ranges_of_the_one_stored_file(client, film) -> None:
+def test_a_media_playlist_is_byte_ranges_of_the_one_stored_file(client, viewer, film) -> None:
     web = web_of(film)
-    query = signed_query(stored=media_file_object(web.public_id), viewer="u1")[0]
+    query = link_query(web, viewer)
 
     text = playlist(client, web, "audio-1", query=query).content.decode()
 
@@ -161,14 +169,18 @@ def test_a_media_playlist_is_byte_ranges_of_the_one_stored_file(client, film) ->
     assert text.endswith("#EXT-X-ENDLIST\n")
 
 
-def test_playlists_want_the_files_signature(client, film) -> None:
+def test_playlists_want_the_files_signature(client, viewer, film) -> None:
     web = web_of(film)
-    good = signed_query(stored=media_file_object(web.public_id), viewer="u1")[0]
-    other = signed_query(stored=media_file_object(film.public_id), viewer="u1")[0]
+    good = link_query(web, viewer)
+    other = link_query(film, viewer)
 
     assert playlist(client, web, "video", query=good).status_code == 200
     assert playlist(client, web, "video", query=other).status_code == 403  # another file's
-    assert playlist(client, web, "video", query=good.replace("v=u1", "v=u2")).status_code == 403
+    forged = good.replace(f"v=u{viewer.id}", f"v=u{viewer.id + 1}")
+    assert playlist(client, web, "video", query=forged).status_code == 403
     assert playlist(client, web, "audio-7", query=good).status_code == 404
     assert playlist(client, web, "video", query=good, host="tenant-b.test").status_code == 404
-    assert playlist(client, film, "master").status_code == 404  # the MKV has no HLS
+    assert playlist(client, film, "master", query=link_query(film, viewer)).status_code == 404
+    viewer.is_active = False  # a deactivated viewer's links stop, playlists too
+    viewer.save()
+    assert playlist(client, web, "video", query=good).status_code == 403
