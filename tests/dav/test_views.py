@@ -52,8 +52,16 @@ def test_titles_of_one_name_each_get_a_folder_that_opens(admin_as, viewer, tenan
 def test_subtitles_sit_beside_their_video_under_its_name_here(admin_as, viewer, tenant) -> None:
     title = TitleFactory(tenant=tenant, title="Film", year=2001)
     video = MediaFileFactory(title=title, name="Film: Cut (2001).mkv")
+    stored = {"backend": "filesystem", "sha256": "a" * 64}
     Subtitle.objects.create(
-        media_file=video, language="en", name="Film: Cut (2001).en.srt", storage="filesystem"
+        media_file=video,
+        language="en",
+        name="Film: Cut (2001).en.vtt",
+        storage="filesystem",
+        locator=stored,
+    )
+    Subtitle.objects.create(  # kept only in the original: no file of its own to list
+        media_file=video, language="fr", name="Film: Cut (2001).fr.sup", image=True
     )
 
     found = listing(propfind(admin_as(viewer), "/dav/Movies/Film (2001)/"))
@@ -61,7 +69,7 @@ def test_subtitles_sit_beside_their_video_under_its_name_here(admin_as, viewer, 
     assert set(found) == {
         "/dav/Movies/Film (2001)/",
         "/dav/Movies/Film (2001)/Film - Cut (2001).mkv",
-        "/dav/Movies/Film (2001)/Film - Cut (2001).en.srt",
+        "/dav/Movies/Film (2001)/Film - Cut (2001).en.vtt",
     }
 
 

@@ -393,7 +393,8 @@ def test_a_webvtt_subtitle_comes_through_either_way_as_text_vtt(
         sha256=locator["sha256"],
         mime="text/vtt",
     )
-    link = stream_link(stored=subtitle_object(subtitle.public_id), viewer="u1", host="x")
+    viewer = member_viewer(media_file.title.tenant)
+    link = stream_link(stored=subtitle_object(subtitle.public_id), viewer=viewer, host="x")
 
     response = get(any_gateway, link.url.split(":8080", 1)[1])
 
