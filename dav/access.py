@@ -22,6 +22,7 @@ from library.basic_auth import (
     credentials_key,
     has_basic_credentials,
 )
+from shadowvault.login_throttle import request_address
 from streaming.recent import Recent, on_thread
 
 
@@ -43,7 +44,7 @@ async def dav_member(request: HttpRequest) -> AbstractBaseUser | None:
         credentials = basic_credentials(authorization)
         if credentials is None:
             return None
-        address = client_address(request)
+        address = request_address(request)
         key = credentials_key(tenant, *credentials)
         return await members.get(key, tenant, authorization, address)
     get_user = getattr(request, "auser", None)  # set by Django's middleware, not by the gate
@@ -52,9 +53,3 @@ async def dav_member(request: HttpRequest) -> AbstractBaseUser | None:
         return None
     return user if await on_thread(user_role)(user, tenant) is not None else None
 
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address as the gateway saw it: the last X-Forwarded-For entry (nginx
-    appends its peer's), not REMOTE_ADDR, which is the gateway's for every client."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.rpartition(",")[2].strip() or request.META.get("REMOTE_ADDR", "")

@@ -9,10 +9,14 @@ dies stops renewing and its viewers' slots free themselves when their leases run
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 
 import redis
+
+log = logging.getLogger(__name__)
+REDIS_DOWN_RETRY_SECONDS = 5  # what a viewer is told to wait while Redis is down
 
 # ARGV: prefix, viewer, cap, lease_ms, session ids...  ->  {1, session} or {0, retry_ms}
 ADMIT = """
@@ -106,9 +110,14 @@ class SessionPool:
         self._release = client.register_script(RELEASE)
 
     def viewer_admit(self, viewer: str) -> str:
-        """Seat `viewer` (or renew its seat) and return its session; raises PoolFull."""
+        """Seat `viewer` (or renew its seat) and return its session; raises PoolFull, also
+        while Redis cannot be reached (no seat can be counted: the viewer retries shortly)."""
         args = [self.prefix, viewer, self.cap, self.lease_ms, *self.sessions]
-        admitted, value = self._admit(args=args)
+        try:
+            admitted, value = self._admit(args=args)
+        except (redis.RedisError, OSError) as exc:
+            log.warning("viewer %s not seated: Redis does not answer (%s)", viewer, exc)
+            raise PoolFull(retry_after=REDIS_DOWN_RETRY_SECONDS) from exc
         if admitted:
             return value.decode() if isinstance(value, bytes) else str(value)
         raise PoolFull(retry_after=max(1, math.ceil(int(value) / 1000)))

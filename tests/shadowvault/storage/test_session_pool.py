@@ -6,9 +6,10 @@ import multiprocessing
 import time
 
 import pytest
+import redis
 
-from shadowvault.storage.pool import PoolFull, SessionPool
-from tests.processes import wait_until
+from shadowvault.storage.pool import REDIS_DOWN_RETRY_SECONDS, PoolFull, SessionPool
+from tests.processes import free_port, wait_until
 from tests.shadowvault.storage import pool_contender
 
 SESSIONS = ["bot-a", "bot-b"]
@@ -39,6 +40,17 @@ def test_a_full_pool_answers_retry_after_instead_of_waiting(pool) -> None:
     assert time.monotonic() - started < 1
     assert 1 <= full.value.retry_after <= 30
     assert pool.session_load() == {"bot-a": 2, "bot-b": 2}
+
+
+def test_while_redis_is_down_a_viewer_is_told_to_retry_not_failed() -> None:
+    # nothing listens there: the pool cannot count seats, so no one gets one, and nothing hangs
+    down = redis.Redis(port=free_port(), socket_connect_timeout=1)
+    pool = SessionPool(down, SESSIONS, cap=2, lease_seconds=30)
+
+    with pytest.raises(PoolFull) as full:
+        pool.viewer_admit("v1")
+
+    assert full.value.retry_after == REDIS_DOWN_RETRY_SECONDS
 
 
 def test_a_released_slot_is_free_at_once(pool) -> None:
