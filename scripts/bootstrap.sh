@@ -18,6 +18,7 @@ OS_PACKAGES=(
   "npm:npm"          # installs the pinned browser libraries (package-lock.json): hls.js
   "rclone:rclone"    # the WebDAV share's client tests
   "mpv:mpv"          # plays a file from the share and a playlist in the tests
+  "curl:curl"        # the WebDAV tests PROPFIND with it
 )
 PYTHON=${PYTHON:-python3}
 VENV=.venv
