@@ -52,4 +52,3 @@ async def dav_member(request: HttpRequest) -> AbstractBaseUser | None:
     if user is None or not user.is_authenticated:
         return None
     return user if await on_thread(user_role)(user, tenant) is not None else None
-
