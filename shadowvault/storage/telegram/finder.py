@@ -5,7 +5,7 @@ next, and a fresh string session knows none. What each kind of session may do:
 - a bot may ask for a channel it is in by id with a zero hash (`channels.getChannels`);
 - a user may not (Telegram answers CHANNEL_INVALID): it finds the channel among its dialogs;
 - either may resolve the channel's public `@username`, and a user may check, or join through,
-  an invite link, when the curator gave one (`StorageChannel.invite`).
+  an invite link, when the curator gave one (`StorageChannel.link`).
 The router keeps what is found, per session and channel, so that no restart looks again.
 """
 
