@@ -38,6 +38,7 @@ from django.http import (
 from dav.views import PREFIX as DAV_PREFIX
 from dav.views import dav
 from library.middleware import tenant_for_host
+from shadowvault.database_down import DATABASE_DOWN, unavailable_response
 
 from .objects import stored_object
 from .recent import Recent
@@ -79,6 +80,9 @@ class StreamGate:
         if request is not None:
             try:
                 response = await answer(request)
+            except DATABASE_DOWN as exc:  # kept answers still serve; new lookups cannot
+                log.warning("%s %s: database unreachable: %s", scope["method"], scope["path"], exc)
+                response = unavailable_response(scope["path"])
             except Exception:
                 log.exception("%s %s failed", scope["method"], scope["path"])
                 response = HttpResponseServerError("Internal error.\n", content_type="text/plain")
