@@ -14,6 +14,8 @@ sessions, CSRF and messages have nothing to do. So `StreamGate` answers them its
   tenant) is looked up afresh before a 404;
 - `authorize_stored` (the view's own checks and headers) decides a link's answer, and
   `dav.views.dav` (which keeps its own recent entries and credentials) a share request's.
+A lookup the database cannot answer (it is down) is a 503 with Retry-After, as Django's pages
+answer then (shadowvault.database_down); kept answers still serve.
 WebDAV requests without credentials (the first of a client, or a browser signed in to the
 site) and every other request go to Django as before.
 """
