@@ -3,7 +3,8 @@
 Each task takes a job id, claims the job for its step (a job already taken by a live worker
 is left alone), runs the step from `fetch`/`services`, and hands the job to the next task.
 Permanent failures fail the job at once with the reason; transient ones retry with backoff
-until the job's retry budget (INGEST_RETRIES, counted on the job) is spent.
+until the job's retry budget (INGEST_RETRIES, counted on the job) is spent. A database that
+cannot be reached is no failure of the job: the task retries (shadowvault.celery.Task).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from celery import Task, shared_task
 from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 from django.utils import timezone
+
+from shadowvault.database_down import DATABASE_DOWN
 
 from .fetch import job_fetch
 from .jobs import (
@@ -73,6 +76,8 @@ def run_step(
             fail(job, failure.reason)
         elif (wait := job_retry_wait(job, failure.reason, fail=fail)) is not None:
             raise task.retry(countdown=wait) from failure
+    except DATABASE_DOWN:
+        raise  # not the job's fault: the task runs the step again (shadowvault.celery.Task)
     except Exception as exc:  # a bug must fail the job, not leave it stuck
         log.exception("ingest job %s: unexpected error in %s", job_id, running)
         fail(job, f"internal error in {running}: {exc!r}")

@@ -29,6 +29,11 @@ missing=()
 for entry in "${OS_PACKAGES[@]}"; do
   PATH="$PATH:/usr/sbin:/sbin" command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
 done
+# PostgreSQL's server binaries (initdb, postgres) are not on PATH: the database-outage test
+# runs a private server of its own from /usr/lib/postgresql/<version>/bin.
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  missing+=("postgresql")
+fi
 if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   missing+=("python3-venv")
 fi

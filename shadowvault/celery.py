@@ -6,11 +6,27 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
 from kombu import Exchange, Queue
+
+from .database_down import DATABASE_DOWN
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shadowvault.settings")
 
-app = Celery("shadowvault")
+
+class Task(DjangoTask):
+    """Every task's base: a task that finds the database unreachable (a restart, a failover)
+    runs again after 1 s, then 2, 4 ... up to a minute (jittered, so a queue of them does not
+    return at once), for some ten minutes in all, rather than failing for good. A retry
+    keeps its task id, so a leased ingest step claims its job again."""
+
+    autoretry_for = DATABASE_DOWN
+    retry_backoff = 1
+    retry_backoff_max = 60
+    retry_kwargs = {"max_retries": 25}
+
+
+app = Celery("shadowvault", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # Routing by task module: the first matching prefix names the queue; anything else runs on

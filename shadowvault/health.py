@@ -1,4 +1,5 @@
-"""`/healthz`: is the database reachable, is Redis reachable. 200 when both are, else 503."""
+"""`/healthz`: is the database reachable, is Redis reachable. 200 when both are, else 503 with
+Retry-After."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 REDIS_TIMEOUT_SECONDS = 2.0
+RETRY_AFTER_SECONDS = 5
 
 
 def check_database() -> None:
@@ -49,4 +51,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {"status": "ok" if healthy else "unavailable", "checks": results}
     response = JsonResponse(body, status=200 if healthy else 503)
     response["Cache-Control"] = "no-store"
+    if not healthy:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

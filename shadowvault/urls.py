@@ -27,3 +27,6 @@ urlpatterns = [
     path("opds/", include("opds.urls")),
     path("", include("web.urls")),
 ]
+
+# A database that cannot be reached is a 503 with Retry-After, not a 500 (database_down.py).
+handler500 = "shadowvault.database_down.server_error"

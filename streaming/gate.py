@@ -14,6 +14,8 @@ sessions, CSRF and messages have nothing to do. So `StreamGate` answers them its
   tenant) is looked up afresh before a 404;
 - `authorize_stored` (the view's own checks and headers) decides a link's answer, and
   `dav.views.dav` (which keeps its own recent entries and credentials) a share request's.
+A lookup the database cannot answer (it is down) is a 503 with Retry-After, as Django's pages
+answer then (shadowvault.database_down); kept answers still serve.
 WebDAV requests without credentials (the first of a client, or a browser signed in to the
 site) and every other request go to Django as before.
 """
@@ -38,6 +40,7 @@ from django.http import (
 from dav.views import PREFIX as DAV_PREFIX
 from dav.views import dav
 from library.middleware import tenant_for_host
+from shadowvault.database_down import DATABASE_DOWN, unavailable_response
 
 from .objects import stored_object
 from .recent import Recent
@@ -79,6 +82,9 @@ class StreamGate:
         if request is not None:
             try:
                 response = await answer(request)
+            except DATABASE_DOWN as exc:  # kept answers still serve; new lookups cannot
+                log.warning("%s %s: database unreachable: %s", scope["method"], scope["path"], exc)
+                response = unavailable_response(scope["path"])
             except Exception:
                 log.exception("%s %s failed", scope["method"], scope["path"])
                 response = HttpResponseServerError("Internal error.\n", content_type="text/plain")

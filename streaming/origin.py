@@ -9,7 +9,9 @@ A bare ASGI app (its own process) in front of the storage backend's `open_range`
 - the body streams chunk by chunk, so memory stays bounded whatever the file's size, and the
   read stops as soon as the client goes away;
 - a storage failure before the first byte is a 503 with Retry-After (or 404 when the stored
-  file is gone); after it, the connection is cut so no cache keeps a short body.
+  file is gone); after it, the connection is cut so no cache keeps a short body;
+- an object that cannot be looked up because the database is unreachable is a 503 with
+  Retry-After too (objects looked up in the last 30 s are still served).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 
+from shadowvault.database_down import DATABASE_DOWN, RETRY_AFTER_SECONDS
 from shadowvault.storage import LocatorInvalid, StorageBackend, StorageError
 
 from .objects import StoredObject
@@ -77,7 +80,12 @@ class Origin:
             return await respond(send, 403, body=b"the origin answers the gateway only\n")
         if method not in ("GET", "HEAD"):
             return await respond(send, 405, [(b"allow", b"GET, HEAD")])
-        stored = await self.objects.get(match.group(1)) if match else None
+        try:
+            stored = await self.objects.get(match.group(1)) if match else None
+        except DATABASE_DOWN as exc:  # objects looked up recently are still served
+            log.warning("cannot look %s up, the database is unreachable: %s", scope["path"], exc)
+            retry = [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
+            return await respond(send, 503, retry, body=b"database unreachable\n")
         if stored is None:
             return await respond(send, 404, body=b"no such object\n")
         query = parse_qs(scope.get("query_string", b"").decode())

@@ -1,9 +1,12 @@
-"""Real processes for tests: redis-server and a Celery worker, on free ports in temp dirs."""
+"""Real processes for tests: redis-server, PostgreSQL, Celery, web servers, on free ports in
+temp dirs."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import redis
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +88,105 @@ def redis_server(port: int) -> Iterator[str]:
         client.close()
         stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def postgres_binaries() -> Path:
+    """The directory of Debian's PostgreSQL server binaries (initdb, postgres), the newest
+    installed; `scripts/bootstrap.sh` installs them when they are missing."""
+
+    def newest() -> Path | None:
+        found = glob.glob("/usr/lib/postgresql/*/bin/postgres")
+        return Path(max(found, key=lambda p: int(Path(p).parts[-3]))).parent if found else None
+
+    if newest() is None:
+        subprocess.run(["bash", str(PROJECT_ROOT / "scripts/bootstrap.sh")], check=True)
+    if (binaries := newest()) is None:
+        raise RuntimeError("PostgreSQL's server binaries are missing after scripts/bootstrap.sh")
+    return binaries
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster in `workdir`, listening on 127.0.0.1:`port` only, trusting
+    local clients; `stop()` and `start()` it again with the same data. Run as the `postgres`
+    user when we are root (initdb and postgres refuse root)."""
+
+    DATABASE = "shadowvault"
+
+    def __init__(self, port: int, workdir: Path) -> None:
+        self.port = port
+        self.workdir = workdir
+        self.binaries = postgres_binaries()
+        self.process: subprocess.Popen | None = None
+        self.url = f"postgres://shadowvault@127.0.0.1:{port}/{self.DATABASE}"
+
+    def as_owner(self, command: list[str]) -> list[str]:
+        if os.geteuid() != 0:
+            return command
+        return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", *command]
+
+    def create(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, user="postgres", group="postgres")
+        initdb = [str(self.binaries / "initdb"), "-D", str(self.workdir / "data")]
+        options = ["-U", "shadowvault", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]
+        subprocess.run(self.as_owner([*initdb, *options]), check=True, stdout=subprocess.DEVNULL)
+        self.start()
+        with psycopg.connect(self.url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {self.DATABASE}")
+
+    def start(self) -> None:
+        with open(self.workdir / "postgres.log", "ab") as log:
+            self.process = subprocess.Popen(
+                self.as_owner(
+                    [
+                        str(self.binaries / "postgres"),
+                        "-D",
+                        str(self.workdir / "data"),
+                        "-p",
+                        str(self.port),
+                        "-k",
+                        str(self.workdir),  # its socket: not the shared server's directory
+                        "-c",
+                        "listen_addresses=127.0.0.1",
+                        "-c",
+                        "fsync=off",  # a test's data: speed over durability
+                        "-c",
+                        "full_page_writes=off",
+                    ]
+                ),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until(self.answers, timeout=30, what=f"PostgreSQL on port {self.port} answering")
+
+    def answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            log = (self.workdir / "postgres.log").read_text()[-3000:]
+            raise RuntimeError(f"postgres exited early:\n{log}")
+        try:
+            psycopg.connect(self.url.rsplit("/", 1)[0] + "/postgres", connect_timeout=1).close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """A fast shutdown: open sessions are cut, as when the server is restarted."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=30)
+        self.process = None
+
+
+@contextmanager
+def postgres_server(port: int) -> Iterator[PostgresServer]:
+    """A private PostgreSQL server on `port` with an empty database; yield it."""
+    server = PostgresServer(port, Path(tempfile.mkdtemp(prefix="sv-postgres-")))
+    try:
+        server.create()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.workdir, ignore_errors=True)
 
 
 def celery_process(*args: str, env: dict[str, str]) -> subprocess.Popen:

@@ -65,3 +65,14 @@ def test_each_queue_has_its_own_routing_key() -> None:
 
 def test_beat_uses_the_locked_database_scheduler() -> None:
     assert app.conf.beat_scheduler == "shadowvault.beat:LockedDatabaseScheduler"
+
+
+def test_every_project_task_retries_while_the_database_is_down() -> None:
+    from shadowvault.database_down import DATABASE_DOWN
+
+    ours = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
+
+    assert len(ours) > 10
+    for task in ours:
+        assert task.autoretry_for == DATABASE_DOWN, task.name
+        assert task.retry_kwargs["max_retries"] > 0, task.name

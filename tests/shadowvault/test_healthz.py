@@ -24,6 +24,7 @@ def test_it_answers_503_naming_redis_when_redis_is_down(client, settings) -> Non
     response = client.get("/healthz")
 
     assert response.status_code == 503
+    assert response["Retry-After"] == "5"
     body = response.json()
     assert body["status"] == "unavailable"
     assert body["checks"]["database"]["ok"] is True

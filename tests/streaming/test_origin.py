@@ -6,6 +6,7 @@ import asyncio
 import os
 
 import pytest
+from django.db import OperationalError
 
 from shadowvault.storage.filesystem import FilesystemBackend
 from streaming.objects import StoredObject
@@ -133,3 +134,25 @@ def test_busy_storage_is_503_with_retry_after(tmp_path) -> None:
         backend.close()
 
     assert (status, headers["retry-after"]) == (503, "17")
+
+
+def test_an_unreachable_database_is_503_with_retry_after(stored_film) -> None:
+    # given an object looked up before the database went away, and a lookup that now fails
+    origin, stored, data = stored_film
+    call(origin, "GET", f"/_origin/{stored.public_id}", {"Range": "bytes=0-9"})
+    lookup = origin.objects.lookup
+
+    async def database_down(public_id: str):
+        if public_id != stored.public_id:
+            raise OperationalError("connection refused")
+        return await lookup(public_id)
+
+    origin.objects.lookup = database_down
+
+    # when the gateway asks for the object it had and for another one
+    kept = call(origin, "GET", f"/_origin/{stored.public_id}", {"Range": "bytes=0-9"})
+    status, headers, body, _ = call(origin, "GET", "/_origin/ZyXwVuTs87654321", {})
+
+    # then the first is still served, the second is a 503 without a traceback
+    assert (kept[0], kept[2]) == (206, data[:10])
+    assert (status, headers["retry-after"], body) == (503, "5", b"database unreachable\n")
