@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shadowvault.request_guard.RequestGuardMiddleware",  # NUL anywhere: a 400, before any lookup
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "library.middleware.TenantMiddleware",

@@ -7,6 +7,8 @@ waiting for threads: each sync middleware, signal and database lookup is a hop t
 (and Django's ASGI handler starts a fresh thread, so a fresh database connection, per
 request). A signed link, or Basic credentials, are the whole of such a call's authentication:
 sessions, CSRF and messages have nothing to do. So `StreamGate` answers them itself:
+- a request with a NUL anywhere, or a query string that is not UTF-8, is refused (400) for
+  every path (shadowvault.request_guard), before Django or a lookup sees it;
 - the host is checked against ALLOWED_HOSTS and picks the tenant, as TenantMiddleware does;
 - the tenant, the stored file and whether the link's user may still watch there come from
   `Recent` lookups, so a player's next range request touches neither a thread nor the
@@ -38,6 +40,7 @@ from django.http import (
 from dav.views import PREFIX as DAV_PREFIX
 from dav.views import dav
 from library.middleware import tenant_for_host
+from shadowvault.request_guard import refusal_response, scope_refusal
 
 from .objects import stored_object
 from .recent import Recent
@@ -60,6 +63,8 @@ class StreamGate:
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path and (message := scope_refusal(scope)):  # what Django's stack would refuse too
+            return await self.django.send_response(refusal_response(path, message), send)
         if match := STREAM_PATH.fullmatch(path):
             # nginx sends no body (proxy_pass_request_body off), so none is read.
             answer = partial(self.authorize, public_id=match["public_id"])
