@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
+
+from .error_answers import error_answer
 
 NUL_IN_PATH = "The path holds a NUL character (%00)."
 NUL_IN_QUERY = "The query string holds a NUL character (%00)."
@@ -48,13 +50,6 @@ def scope_refusal(scope: dict) -> str | None:
     return request_refusal(path=scope["path"], query=query, headers=headers)
 
 
-def refusal_response(path: str, message: str) -> HttpResponse:
-    """A 400 saying `message`: JSON for the API, plain text elsewhere."""
-    if path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
-    return HttpResponse(f"{message}\n", status=400, content_type="text/plain; charset=utf-8")
-
-
 class RequestGuardMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -69,5 +64,5 @@ class RequestGuardMiddleware:
             path=request.path, query=request.META.get("QUERY_STRING", ""), headers=headers
         )
         if message is not None:
-            return refusal_response(request.path, message)
+            return error_answer(request.path, message)
         return self.get_response(request)

@@ -40,7 +40,8 @@ from django.http import (
 from dav.views import PREFIX as DAV_PREFIX
 from dav.views import dav
 from library.middleware import tenant_for_host
-from shadowvault.request_guard import refusal_response, scope_refusal
+from shadowvault.error_answers import error_answer
+from shadowvault.request_guard import scope_refusal
 
 from .objects import stored_object
 from .recent import Recent
@@ -64,7 +65,7 @@ class StreamGate:
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if path and (message := scope_refusal(scope)):  # what Django's stack would refuse too
-            return await self.django.send_response(refusal_response(path, message), send)
+            return await self.django.send_response(error_answer(path, message), send)
         if match := STREAM_PATH.fullmatch(path):
             # nginx sends no body (proxy_pass_request_body off), so none is read.
             answer = partial(self.authorize, public_id=match["public_id"])
