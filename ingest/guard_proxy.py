@@ -153,7 +153,7 @@ def relay_response_head(upstream: socket.socket, client: socket.socket) -> bool:
 
 def split_host_port(target: str, default: int) -> tuple[str, int]:
     host, _, port = target.rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not (port.isascii() and port.isdigit()):
         return target.strip("[]"), default
     return host.strip("[]"), int(port)
 

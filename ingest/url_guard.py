@@ -259,7 +259,7 @@ def magnet_check(url: str, query: str, *, allow_hosts, resolver) -> CheckedURL:
             )
     for peer in params.get("x.pe", []):
         host, _, port = peer.rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not (port.isascii() and port.isdigit()):
             raise URLRefused(f"the magnet's x.pe= peer {peer!r} is not host:port")
         source_host_check(
             host,

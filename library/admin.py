@@ -196,7 +196,7 @@ class TitleAdmin(TenantScopedAdmin):
         back = request.get_full_path()
         kind = request.POST.get("kind", "")
         tmdb_id = request.POST.get("tmdb_id", "")
-        if kind not in Title.Kind.values or not tmdb_id.isdigit():
+        if kind not in Title.Kind.values or not (tmdb_id.isascii() and tmdb_id.isdigit()):
             self.message_user(request, "Choose a TMDB result to import.", messages.ERROR)
             return HttpResponseRedirect(back)
         try:

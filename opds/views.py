@@ -63,7 +63,7 @@ def feed_response(feed: Feed) -> HttpResponse:
 def page_number(request: HttpRequest) -> int:
     """`?page=` (from 1). Http404 for anything else: there is no such page of the feed."""
     value = request.GET.get("page", "1")
-    if not (value.isdigit() and 0 < int(value) < 1_000_000):
+    if not (value.isascii() and value.isdigit() and 0 < int(value) < 1_000_000):
         raise Http404("Pages are numbered from 1.")
     return int(value)
 

@@ -99,7 +99,7 @@ def media_playlist(*, hls: dict, playlist: str, path: str, query: str) -> str:
 def playlist_track(hls: dict, playlist: str) -> dict:
     if playlist == "video":
         found = tracks_of(hls, "video")[:1]
-    elif playlist.startswith("audio-") and playlist[6:].isdigit():
+    elif playlist.startswith("audio-") and playlist[6:].isascii() and playlist[6:].isdigit():
         number = int(playlist[6:])
         found = tracks_of(hls, "audio")[number : number + 1]
     else:

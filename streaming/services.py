@@ -97,7 +97,7 @@ def viewer_may_watch(*, viewer: str, tenant_id: int) -> bool:
     """Whether the user a link was signed for (`u<id>`) may still watch on the tenant's site:
     active, and a member of it (or a superuser). A deleted, deactivated or removed user's
     links stop working; so does a link for anyone who is not a user."""
-    if not (viewer.startswith("u") and viewer[1:].isdigit()):
+    if not (viewer.startswith("u") and viewer[1:].isascii() and viewer[1:].isdigit()):
         return False
     return (
         get_user_model()

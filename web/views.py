@@ -71,9 +71,9 @@ def browse(request: HttpRequest) -> HttpResponse:
     if kind in Title.Kind.values:
         titles = titles.filter(kind=kind)
     genre, year = request.GET.get("genre", ""), request.GET.get("year", "")
-    if genre.isdigit():
+    if genre.isascii() and genre.isdigit():  # isdigit() alone takes "²", which int() refuses
         titles = titles.filter(genres__id=int(genre))
-    if year.isdigit():
+    if year.isascii() and year.isdigit():
         titles = titles.filter(year=int(year))
     page = Paginator(titles.order_by("title", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {

@@ -103,7 +103,7 @@ def address_filter(allow_hosts: Iterable[str]) -> lt.ip_filter:
         rules.add_rule(str(network[0]), str(network[-1]), 1)
     for entry in allow_hosts:
         host, _, port = entry.strip().rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not (port.isascii() and port.isdigit()):
             continue
         try:
             addresses = address_check(host, int(port), allow_hosts=[entry])

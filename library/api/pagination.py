@@ -14,6 +14,6 @@ class TitlePagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request: Request, view=None):
         for param in (self.page_query_param, self.page_size_query_param):
             value = request.query_params.get(param)
-            if value is not None and not (value.isdigit() and int(value) > 0):
+            if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
                 raise ValidationError({param: "Must be a positive integer."})
         return super().paginate_queryset(queryset, request, view)

@@ -134,5 +134,6 @@ class SourceHTTP:
 
 def retry_after(response: requests.Response, *, default: float) -> float:
     value = response.headers.get("Retry-After", "")
-    seconds = float(value) if value.replace(".", "", 1).isdigit() else default
+    digits = value.replace(".", "", 1)
+    seconds = float(value) if digits.isascii() and digits.isdigit() else default
     return min(MAX_PAUSE_SECONDS, max(0.5, seconds))

@@ -95,6 +95,7 @@ def test_it_paginates(api_as, viewer, catalog) -> None:
         ("ordering=password", "ordering"),
         ("ordering=title,-secret", "ordering"),
         ("page=zero", "page"),
+        ("page=%C2%B2", "page"),  # "²" passed isdigit() and int() refused it: a 500
         ("page_size=-5", "page_size"),
     ],
 )
