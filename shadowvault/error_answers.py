@@ -18,6 +18,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 
 def error_answer(path: str, message: str, status: int = 400) -> HttpResponse:
@@ -28,8 +29,9 @@ def error_answer(path: str, message: str, status: int = 400) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Django's 400 handler: a SuspiciousOperation that reached the top, said in words (and
-    a body over DATA_UPLOAD_MAX_MEMORY_SIZE as the 413 it is)."""
+    """Django's 400 handler: a SuspiciousOperation or an unreadable multipart body that
+    reached the top, said in words (and a body over DATA_UPLOAD_MAX_MEMORY_SIZE as the 413
+    it is)."""
     if isinstance(exception, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return error_answer(request.path, f"The request body is over {limit} bytes.", 413)
@@ -39,6 +41,8 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         message = f"The request has over {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields."
     elif isinstance(exception, TooManyFilesSent):
         message = f"The request has over {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files."
+    elif isinstance(exception, MultiPartParserError):
+        message = f"The multipart body is malformed: {exception}"
     else:
         message = "The request is malformed."
     return error_answer(request.path, message)

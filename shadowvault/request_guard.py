@@ -1,8 +1,10 @@
 """Refuses, with a 400 that says why, requests that no client of ours sends.
 
-- A NUL character (`%00`) in the path, the query string or a header. PostgreSQL cannot hold
-  NUL in text, so one that reaches a lookup (a slug, a public id, a search, a user name) was
-  a DataError there, a 500, while SQLite took it. One check at the door, not one per lookup.
+- A NUL character (`%00`) in the path, the query string, a header or a form field (a POST's
+  urlencoded or multipart fields; files' bytes may be anything). PostgreSQL cannot hold NUL
+  in text, so one that reaches a lookup (a slug, a public id, a search, a user name) or a row
+  (an app password's label) was a DataError there, a 500, while SQLite took it. One check at
+  the door, not one per lookup. (JSON bodies: the API's parser, library.api.parsers.)
 - Under ASGI, a query string that is not UTF-8 (raw bytes; browsers percent-encode): Django
   answers it a 400 with an empty body.
 
@@ -13,15 +15,17 @@ checks every request's scope with `scope_refusal`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import unquote_to_bytes
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from .error_answers import error_answer
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 NUL_IN_PATH = "The path holds a NUL character (%00)."
 NUL_IN_QUERY = "The query string holds a NUL character (%00)."
+NUL_IN_FORM = "The form holds a NUL character (%00)."
 QUERY_NOT_UTF8 = "The query string is not UTF-8; percent-encode it."
 
 
@@ -63,6 +67,22 @@ class RequestGuardMiddleware:
         message = request_refusal(
             path=request.path, query=request.META.get("QUERY_STRING", ""), headers=headers
         )
+        if message is None and form_has_nul(request):
+            message = NUL_IN_FORM
         if message is not None:
             return error_answer(request.path, message)
         return self.get_response(request)
+
+
+def form_has_nul(request: HttpRequest) -> bool:
+    if request.method != "POST" or request.content_type not in FORMS:
+        return False
+    return any("\x00" in text for text in form_texts(request.POST))
+
+
+def form_texts(form: QueryDict) -> Iterator[str]:
+    """Every field name and value of a parsed form (Django's limits apply: too many fields, a
+    body too big or a malformed one raise, which its 400 handler answers)."""
+    for name, values in form.lists():
+        yield name
+        yield from values

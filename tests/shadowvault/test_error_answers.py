@@ -64,3 +64,17 @@ def test_a_405_from_a_class_based_view_says_so_too(tenant) -> None:
 
     assert response.status_code == 405
     assert response.content.decode().startswith("PATCH is not allowed here; use ")
+
+
+def test_a_malformed_multipart_body_is_a_400_saying_so(tenant) -> None:
+    response = Client(HTTP_HOST=HOST).post(
+        "/accounts/login/",
+        "x",
+        content_type="multipart/form-data",  # no boundary
+    )
+
+    assert response.status_code == 400
+    assert (
+        response.content
+        == b"The multipart body is malformed: Invalid boundary in multipart: None\n"
+    )

@@ -87,3 +87,30 @@ def test_the_gate_refuses_a_nul_in_the_path(tenant, viewer, path) -> None:
 
     assert answer.status == 400
     assert answer.body == b"The path holds a NUL character (%00).\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", ["a\x00b", "\x00"])
+def test_a_nul_in_a_form_is_a_400_and_nothing_is_kept(tenant, viewer, label) -> None:
+    from library.models import AppPassword
+
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(viewer)
+
+    # the label went straight to the database: a DataError on PostgreSQL
+    response = client.post("/accounts/app-passwords/", {"label": label})
+
+    assert response.status_code == 400
+    assert response.content == b"The form holds a NUL character (%00).\n"
+    assert not AppPassword.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_form_without_one_goes_through(tenant, viewer) -> None:
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(viewer)
+
+    response = client.post("/accounts/app-passwords/", {"label": "e-reader %00"})
+
+    assert response.status_code == 200
+    assert "e-reader %00" in response.content.decode()
