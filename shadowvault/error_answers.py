@@ -4,6 +4,7 @@ Django's own answers to some bad requests say nothing: its 400 page (a Host head
 host name, too many form fields) is "Bad Request (400)" in HTML, even to an API client, and a
 405 from a view (`require_GET`, a class-based view) has an empty body. `bad_request` is the
 400 handler (shadowvault.urls) and `EmptyErrorMiddleware` fills an empty 4xx with its reason.
+An /api/ path that no endpoint has was Django's HTML 404 page; `not_found` makes it JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.core.exceptions import (
 )
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404
+from django.views.defaults import page_not_found
 
 
 def error_answer(path: str, message: str, status: int = 400) -> HttpResponse:
@@ -46,6 +49,15 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     else:
         message = "The request is malformed."
     return error_answer(request.path, message)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404 handler: JSON under /api/, Django's own page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return page_not_found(request, exception)
+    if isinstance(exception, Resolver404):
+        return error_answer(request.path, "No API endpoint at this path.", 404)
+    return error_answer(request.path, "Not found.", 404)
 
 
 class EmptyErrorMiddleware:

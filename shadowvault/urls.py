@@ -11,6 +11,7 @@ from .health import healthz
 from .metrics import metrics
 
 handler400 = "shadowvault.error_answers.bad_request"
+handler404 = "shadowvault.error_answers.not_found"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

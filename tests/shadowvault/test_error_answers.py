@@ -78,3 +78,24 @@ def test_a_malformed_multipart_body_is_a_400_saying_so(tenant) -> None:
         response.content
         == b"The multipart body is malformed: Invalid boundary in multipart: None\n"
     )
+
+
+@pytest.mark.parametrize("path", ["/api/nope/", "/api/titles/x/y/z/"])
+def test_an_api_path_that_is_no_endpoint_is_a_json_404(tenant, viewer, path) -> None:
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(viewer)
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No API endpoint at this path."}
+
+
+def test_pages_keep_the_html_404(tenant, viewer) -> None:
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(viewer)
+
+    response = client.get("/nope/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "text/html; charset=utf-8"
