@@ -28,14 +28,24 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from django.core.exceptions import DisallowedHost, RequestAborted
+from asgiref.sync import sync_to_async
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    PermissionDenied,
+    RequestAborted,
+    SuspiciousOperation,
+)
 from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.exception import response_for_exception
 from django.http import (
+    Http404,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseNotFound,
     HttpResponseServerError,
 )
+from django.http.multipartparser import MultiPartParserError
 
 from dav.views import PREFIX as DAV_PREFIX
 from dav.views import dav
@@ -49,6 +59,8 @@ from .views import authorize_stored, recent_viewers
 
 log = logging.getLogger(__name__)
 # The same paths as the `stream-authorize` URL pattern (`s/<str:public_id>/<path:name>`).
+# What Django's own handler answers with a 4xx (a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413).
+CLIENT_ERRORS = (Http404, PermissionDenied, SuspiciousOperation, BadRequest, MultiPartParserError)
 STREAM_PATH = re.compile(r"/s/(?P<public_id>[^/]+)/(?P<name>.+)")
 
 
@@ -85,6 +97,8 @@ class StreamGate:
         if request is not None:
             try:
                 response = await answer(request)
+            except CLIENT_ERRORS as exc:  # as Django's handler would: a 4xx that says why
+                response = await sync_to_async(response_for_exception)(request, exc)
             except Exception:
                 log.exception("%s %s failed", scope["method"], scope["path"])
                 response = HttpResponseServerError("Internal error.\n", content_type="text/plain")

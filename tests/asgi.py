@@ -42,11 +42,12 @@ def asgi_request(
     method: str = "GET",
     app=None,
     query_string: bytes | None = None,
+    body: bytes = b"",
     **headers: str,
 ) -> Answer:
     """`path` (with its query) from `app` (the web process's, `shadowvault.asgi.application`,
     by default); headers by lower-case name with `_` for `-` (authorization=…, cookie=…).
-    `query_string`: raw bytes sent as the query instead of the path's."""
+    `query_string`: raw bytes sent as the query instead of the path's; `body`, the request's."""
     if app is None:
         from shadowvault.asgi import application as app
 
@@ -67,7 +68,7 @@ def asgi_request(
         "server": ("127.0.0.1", 8000),
     }
     sent: list[dict] = []
-    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+    requests = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def receive() -> dict:
         if requests:
