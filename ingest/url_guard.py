@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 
+from shadowvault.digits import ascii_int
+
 Resolver = Callable[[str, int], list[str]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -261,12 +263,13 @@ def magnet_check(url: str, query: str, *, allow_hosts, resolver) -> CheckedURL:
                 resolver=resolver,
             )
     for peer in params.get("x.pe", []):
-        host, _, port = peer.rpartition(":")
-        if not host or not (port.isascii() and port.isdigit()):
+        host, _, port_text = peer.rpartition(":")
+        port = ascii_int(port_text)
+        if not host or port is None:
             raise URLRefused(f"the magnet's x.pe= peer {peer!r} is not host:port")
         source_host_check(
             host,
-            int(port),
+            port,
             what=f"the magnet's x.pe= peer {peer}",
             allow_hosts=allow_hosts,
             resolver=resolver,
