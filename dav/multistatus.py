@@ -46,13 +46,16 @@ class Wanted:
 
 def propfind_parse(body: bytes) -> Wanted:
     """An empty body is allprop (RFC 4918 §9.1). Raises PropfindInvalid for anything that is
-    not a propfind element, too large, or XML with entities or a DTD."""
+    not a propfind element, too large, in an unknown encoding, or XML with entities or a
+    DTD."""
     if not body.strip():
         return Wanted("allprop")
     if len(body) > PROPFIND_MAX_BYTES:
         raise PropfindInvalid(f"The PROPFIND body is over {PROPFIND_MAX_BYTES} bytes.")
     try:
         root = ElementTree.fromstring(body, forbid_dtd=True)
+    except LookupError as exc:  # expat asks codecs for the declared encoding
+        raise PropfindInvalid(f"The PROPFIND body declares an unknown encoding: {exc}.") from exc
     except (ElementTree.ParseError, DefusedXmlException) as exc:
         raise PropfindInvalid(f"The PROPFIND body is not acceptable XML: {exc}.") from exc
     if root.tag != f"{{{DAV}}}propfind":

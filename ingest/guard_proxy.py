@@ -26,6 +26,8 @@ import threading
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from shadowvault.digits import ascii_int
+
 from .url_guard import URLRefused, address_check
 
 log = logging.getLogger(__name__)
@@ -152,10 +154,11 @@ def relay_response_head(upstream: socket.socket, client: socket.socket) -> bool:
 
 
 def split_host_port(target: str, default: int) -> tuple[str, int]:
-    host, _, port = target.rpartition(":")
-    if not host or not port.isdigit():
+    host, _, port_text = target.rpartition(":")
+    port = ascii_int(port_text)
+    if not host or port is None:
         return target.strip("[]"), default
-    return host.strip("[]"), int(port)
+    return host.strip("[]"), port
 
 
 def reply(client: socket.socket, status: int, reason: str) -> None:

@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 
+from shadowvault.digits import ascii_int
+
 Resolver = Callable[[str, int], list[str]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -215,7 +217,10 @@ def url_check(
         raise URLRefused("the URL is longer than 8192 characters")
     if any(ord(c) < 33 for c in url):
         raise URLRefused("the URL contains spaces or control characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # a bracketed host that is no IPv6 address
+        raise URLRefused(f"the URL is malformed: {exc}") from exc
     scheme = parts.scheme.lower()
     if scheme == "magnet":
         return magnet_check(url, parts.query, allow_hosts=allow_hosts, resolver=resolver)
@@ -258,12 +263,13 @@ def magnet_check(url: str, query: str, *, allow_hosts, resolver) -> CheckedURL:
                 resolver=resolver,
             )
     for peer in params.get("x.pe", []):
-        host, _, port = peer.rpartition(":")
-        if not host or not port.isdigit():
+        host, _, port_text = peer.rpartition(":")
+        port = ascii_int(port_text)
+        if not host or port is None:
             raise URLRefused(f"the magnet's x.pe= peer {peer!r} is not host:port")
         source_host_check(
             host,
-            int(port),
+            port,
             what=f"the magnet's x.pe= peer {peer}",
             allow_hosts=allow_hosts,
             resolver=resolver,
@@ -285,7 +291,10 @@ def source_url_check(
     that does not resolve passes (many torrents name dead trackers, and nothing can reach
     them; if one resolves inside later, the BitTorrent engine's address filter refuses it).
     """
-    inner = urlsplit(url)
+    try:
+        inner = urlsplit(url)
+    except ValueError as exc:
+        raise URLRefused(f"{what} {url!r} is malformed: {exc}") from exc
     if inner.scheme.lower() not in ("http", "https", "udp"):
         raise URLRefused(f"{what} {url!r} has a scheme that is not allowed")
     try:

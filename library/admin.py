@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from shadowvault.admin import SuperuserOnlyAdmin
+from shadowvault.digits import ascii_int
 
 from .app_passwords import app_password_secret
 from .clients.tmdb import TMDBClient, TMDBError, TMDBSearchResult, describe
@@ -195,12 +196,12 @@ class TitleAdmin(TenantScopedAdmin):
     def tmdb_import(self, request: HttpRequest) -> HttpResponse:
         back = request.get_full_path()
         kind = request.POST.get("kind", "")
-        tmdb_id = request.POST.get("tmdb_id", "")
-        if kind not in Title.Kind.values or not tmdb_id.isdigit():
+        tmdb_id = ascii_int(request.POST.get("tmdb_id", ""))
+        if kind not in Title.Kind.values or tmdb_id is None:
             self.message_user(request, "Choose a TMDB result to import.", messages.ERROR)
             return HttpResponseRedirect(back)
         try:
-            title, created = title_import(tmdb_id=int(tmdb_id), kind=kind, tenant=request.tenant)
+            title, created = title_import(tmdb_id=tmdb_id, kind=kind, tenant=request.tenant)
         except TMDBError as exc:
             self.message_user(request, describe(exc), messages.ERROR)
             return HttpResponseRedirect(back)

@@ -60,6 +60,8 @@ def basic_credentials(authorization: str) -> tuple[str, str] | None:
         text = raw.decode()
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # clients from before RFC 7617's charset
+    if "\x00" in text:  # no account has one, and PostgreSQL cannot even compare it
+        return None
     username, colon, password = text.partition(":")
     return (username, password) if colon and username else None
 

@@ -27,6 +27,7 @@ from library.models import Title
 from library.selectors import title_search
 from readvault.models import Chapter, Page, Series
 from readvault.selectors import series_search
+from shadowvault.digits import ascii_int
 from streaming.objects import StoredObject, media_file_object, page_stored
 from streaming.services import stream_link, viewer_key
 
@@ -62,10 +63,10 @@ def feed_response(feed: Feed) -> HttpResponse:
 
 def page_number(request: HttpRequest) -> int:
     """`?page=` (from 1). Http404 for anything else: there is no such page of the feed."""
-    value = request.GET.get("page", "1")
-    if not (value.isdigit() and 0 < int(value) < 1_000_000):
+    number = ascii_int(request.GET.get("page", "1"), most=999_999)
+    if not number:
         raise Http404("Pages are numbered from 1.")
-    return int(value)
+    return number
 
 
 @opds_view

@@ -105,9 +105,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Every tenant's counts: with METRICS_TOKEN set, for its bearer only; without it, only
     to this machine itself (a scraper on localhost)."""
     token = settings.METRICS_TOKEN
-    if token and not hmac.compare_digest(
-        request.headers.get("Authorization", ""), f"Bearer {token}"
-    ):
+    # Bytes: compare_digest refuses non-ASCII text, and a header may be any latin-1.
+    sent = request.headers.get("Authorization", "").encode("latin-1", "replace")
+    if token and not hmac.compare_digest(sent, f"Bearer {token}".encode()):
         return HttpResponse("Bearer token required.\n", status=401, content_type="text/plain")
     if not token and not from_this_machine(request):
         return HttpResponse(

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shadowvault.request_guard.RequestGuardMiddleware",  # NUL anywhere: a 400, before any lookup
+    "shadowvault.error_answers.EmptyErrorMiddleware",  # an empty 4xx gets its reason
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "library.middleware.TenantMiddleware",

@@ -10,6 +10,9 @@ from streaming.urls import urlpatterns as stream_urls
 from .health import healthz
 from .metrics import metrics
 
+handler400 = "shadowvault.error_answers.bad_request"
+handler404 = "shadowvault.error_answers.not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),

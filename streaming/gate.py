@@ -7,6 +7,8 @@ waiting for threads: each sync middleware, signal and database lookup is a hop t
 (and Django's ASGI handler starts a fresh thread, so a fresh database connection, per
 request). A signed link, or Basic credentials, are the whole of such a call's authentication:
 sessions, CSRF and messages have nothing to do. So `StreamGate` answers them itself:
+- a request with a NUL anywhere, or a query string that is not UTF-8, is refused (400) for
+  every path (shadowvault.request_guard), before Django or a lookup sees it;
 - the host is checked against ALLOWED_HOSTS and picks the tenant, as TenantMiddleware does;
 - the tenant, the stored file and whether the link's user may still watch there come from
   `Recent` lookups, so a player's next range request touches neither a thread nor the
@@ -28,19 +30,31 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from django.core.exceptions import DisallowedHost, RequestAborted
+from asgiref.sync import sync_to_async
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    PermissionDenied,
+    RequestAborted,
+    SuspiciousOperation,
+)
 from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.exception import response_for_exception
 from django.http import (
+    Http404,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseNotFound,
     HttpResponseServerError,
 )
+from django.http.multipartparser import MultiPartParserError
 
 from dav.views import PREFIX as DAV_PREFIX
 from dav.views import dav
 from library.middleware import tenant_for_host
 from shadowvault.database_down import DATABASE_DOWN, unavailable_response
+from shadowvault.error_answers import error_answer
+from shadowvault.request_guard import scope_refusal
 
 from .objects import stored_object
 from .recent import Recent
@@ -48,6 +62,8 @@ from .views import authorize_stored, recent_viewers
 
 log = logging.getLogger(__name__)
 # The same paths as the `stream-authorize` URL pattern (`s/<str:public_id>/<path:name>`).
+# What Django's own handler answers with a 4xx (a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413).
+CLIENT_ERRORS = (Http404, PermissionDenied, SuspiciousOperation, BadRequest, MultiPartParserError)
 STREAM_PATH = re.compile(r"/s/(?P<public_id>[^/]+)/(?P<name>.+)")
 
 
@@ -63,6 +79,8 @@ class StreamGate:
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path and (message := scope_refusal(scope)):  # what Django's stack would refuse too
+            return await self.django.send_response(error_answer(path, message), send)
         if match := STREAM_PATH.fullmatch(path):
             # nginx sends no body (proxy_pass_request_body off), so none is read.
             answer = partial(self.authorize, public_id=match["public_id"])
@@ -85,6 +103,8 @@ class StreamGate:
             except DATABASE_DOWN as exc:  # kept answers still serve; new lookups cannot
                 log.warning("%s %s: database unreachable: %s", scope["method"], scope["path"], exc)
                 response = unavailable_response(scope["path"])
+            except CLIENT_ERRORS as exc:  # as Django's handler would: a 4xx that says why
+                response = await sync_to_async(response_for_exception)(request, exc)
             except Exception:
                 log.exception("%s %s failed", scope["method"], scope["path"])
                 response = HttpResponseServerError("Internal error.\n", content_type="text/plain")

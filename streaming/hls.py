@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from urllib.parse import quote
 
+from shadowvault.digits import ascii_int
+
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 HEADER = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
 
@@ -99,8 +101,7 @@ def media_playlist(*, hls: dict, playlist: str, path: str, query: str) -> str:
 def playlist_track(hls: dict, playlist: str) -> dict:
     if playlist == "video":
         found = tracks_of(hls, "video")[:1]
-    elif playlist.startswith("audio-") and playlist[6:].isdigit():
-        number = int(playlist[6:])
+    elif playlist.startswith("audio-") and (number := ascii_int(playlist[6:])) is not None:
         found = tracks_of(hls, "audio")[number : number + 1]
     else:
         found = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# ASCII digits, and few enough for int() (past 4300 digits it raises): 19 spell any file size.
+SINGLE_RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})")
 
 
 class RangeNotSatisfiable(Exception):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.http.request import split_domain_port
 
+from shadowvault.digits import ascii_int
 from shadowvault.storage import session_pool
 from shadowvault.storage.pool import PoolFull
 
@@ -97,11 +98,12 @@ def viewer_may_watch(*, viewer: str, tenant_id: int) -> bool:
     """Whether the user a link was signed for (`u<id>`) may still watch on the tenant's site:
     active, and a member of it (or a superuser). A deleted, deactivated or removed user's
     links stop working; so does a link for anyone who is not a user."""
-    if not (viewer.startswith("u") and viewer[1:].isdigit()):
+    user_id = ascii_int(viewer[1:]) if viewer.startswith("u") else None
+    if user_id is None:
         return False
     return (
         get_user_model()
-        .objects.filter(id=int(viewer[1:]), is_active=True)
+        .objects.filter(id=user_id, is_active=True)
         .filter(Q(is_superuser=True) | Q(memberships__tenant_id=tenant_id))
         .exists()
     )

@@ -58,7 +58,11 @@ def link_verify(grant: LinkGrant, signature: str, *, now: float | None = None) -
 
     Raises LinkInvalid. Every key is tried, in constant time per comparison.
     """
-    if not any(hmac.compare_digest(_signature(key, grant), signature) for key in signing_keys()):
+    # Bytes: compare_digest refuses non-ASCII text (a TypeError), and a link's query is anyone's.
+    given = signature.encode("utf-8", "surrogateescape")
+    if not any(
+        hmac.compare_digest(_signature(key, grant).encode(), given) for key in signing_keys()
+    ):
         raise LinkInvalid("signature does not match")
     if grant.expires < (time.time() if now is None else now):
         raise LinkInvalid("link has expired")

@@ -36,10 +36,18 @@ def session_cookie(user: User) -> str:
 
 
 def asgi_request(
-    path: str, *, host: str = "tenant-a.test", method: str = "GET", app=None, **headers: str
+    path: str,
+    *,
+    host: str = "tenant-a.test",
+    method: str = "GET",
+    app=None,
+    query_string: bytes | None = None,
+    body: bytes = b"",
+    **headers: str,
 ) -> Answer:
     """`path` (with its query) from `app` (the web process's, `shadowvault.asgi.application`,
-    by default); headers by lower-case name with `_` for `-` (authorization=…, cookie=…)."""
+    by default); headers by lower-case name with `_` for `-` (authorization=…, cookie=…).
+    `query_string`: raw bytes sent as the query instead of the path's; `body`, the request's."""
     if app is None:
         from shadowvault.asgi import application as app
 
@@ -52,7 +60,7 @@ def asgi_request(
         "scheme": "http",
         "path": unquote(parts.path),
         "raw_path": parts.path.encode(),
-        "query_string": parts.query.encode(),
+        "query_string": parts.query.encode() if query_string is None else query_string,
         "root_path": "",
         "headers": [(b"host", host.encode())]
         + [(name.replace("_", "-").encode(), value.encode()) for name, value in headers.items()],
@@ -60,7 +68,7 @@ def asgi_request(
         "server": ("127.0.0.1", 8000),
     }
     sent: list[dict] = []
-    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+    requests = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def receive() -> dict:
         if requests:

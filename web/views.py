@@ -20,6 +20,7 @@ from library.models import Genre, Title
 from library.selectors import ready_file, title_detail, title_list, title_search
 from readvault.models import Series
 from readvault.selectors import chapter_for_reader, chapters_for_reader, series_search
+from shadowvault.digits import ascii_int
 from shadowvault.login_throttle import ThrottledLoginMixin, locked_status
 from streaming.playback import playback_for
 from streaming.playlists import playlist_link, playlist_name
@@ -71,10 +72,10 @@ def browse(request: HttpRequest) -> HttpResponse:
     if kind in Title.Kind.values:
         titles = titles.filter(kind=kind)
     genre, year = request.GET.get("genre", ""), request.GET.get("year", "")
-    if genre.isdigit():
-        titles = titles.filter(genres__id=int(genre))
-    if year.isdigit():
-        titles = titles.filter(year=int(year))
+    if (genre_id := ascii_int(genre)) is not None:
+        titles = titles.filter(genres__id=genre_id)
+    if (year_number := ascii_int(year)) is not None:
+        titles = titles.filter(year=year_number)
     page = Paginator(titles.order_by("title", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

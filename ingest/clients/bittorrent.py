@@ -82,8 +82,14 @@ def torrent_parse(data: bytes) -> lt.torrent_info:
 def torrent_check(data: bytes, *, allow_hosts: Iterable[str] | None = None) -> lt.torrent_info:
     """Refuse a .torrent that cannot run or leads inside: ValueError or URLRefused."""
     info = torrent_parse(data)
-    trackers = [entry.url for entry in info.trackers()]
-    seeds = [seed["url"] for seed in info.web_seeds()]
+    try:  # libtorrent's binding decodes each URL as UTF-8 when asked for it
+        trackers = [entry.url for entry in info.trackers()]
+    except UnicodeDecodeError as exc:
+        raise URLRefused("the torrent's tracker URLs are not UTF-8") from exc
+    try:
+        seeds = [seed["url"] for seed in info.web_seeds()]
+    except UnicodeDecodeError as exc:
+        raise URLRefused("the torrent's web seed URLs are not UTF-8") from exc
     for url in trackers:
         source_url_check(url, what="the torrent's tracker", allow_hosts=allow_hosts)
     for url in seeds:
@@ -103,7 +109,7 @@ def address_filter(allow_hosts: Iterable[str]) -> lt.ip_filter:
         rules.add_rule(str(network[0]), str(network[-1]), 1)
     for entry in allow_hosts:
         host, _, port = entry.strip().rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not (port.isascii() and port.isdigit()):
             continue
         try:
             addresses = address_check(host, int(port), allow_hosts=[entry])

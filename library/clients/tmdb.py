@@ -67,7 +67,7 @@ class TMDBSearchResult:
 
 def year_of(date: str | None) -> int | None:
     """The year of a TMDB date ("1968-10-04"); TMDB sends "" for unknown dates."""
-    return int(date[:4]) if date and date[:4].isdigit() else None
+    return int(date[:4]) if date and date[:4].isascii() and date[:4].isdigit() else None
 
 
 def search_result(item: dict[str, Any], kind: str) -> TMDBSearchResult:

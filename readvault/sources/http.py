@@ -67,14 +67,21 @@ class RateLimit:
         self._take = client.register_script(TAKE)
 
     def take(self) -> float:
-        """Wait for a token; return the seconds waited."""
+        """Wait for a token; return the seconds waited. SourceError (not permanent) while
+        Redis, which keeps the bucket, is down: no request goes out unlimited."""
         waited = 0.0
-        while (
-            wait_ms := int(self._take(keys=self.keys, args=[self.capacity, self.rate_per_ms]))
-        ) > 0:
+        while (wait_ms := self._wait_ms()) > 0:
             self.sleep(wait_ms / 1000)
             waited += wait_ms / 1000
         return waited
+
+    def _wait_ms(self) -> int:
+        try:
+            return int(self._take(keys=self.keys, args=[self.capacity, self.rate_per_ms]))
+        except redis.RedisError as exc:
+            raise SourceError(
+                "the sources' rate limit cannot be kept while Redis is down", permanent=False
+            ) from exc
 
     def pause(self, seconds: float) -> None:
         """Hold every worker's requests to this source for `seconds` (a 429's Retry-After)."""
@@ -134,5 +141,6 @@ class SourceHTTP:
 
 def retry_after(response: requests.Response, *, default: float) -> float:
     value = response.headers.get("Retry-After", "")
-    seconds = float(value) if value.replace(".", "", 1).isdigit() else default
+    digits = value.replace(".", "", 1)
+    seconds = float(value) if digits.isascii() and digits.isdigit() else default
     return min(MAX_PAUSE_SECONDS, max(0.5, seconds))

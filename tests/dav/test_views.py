@@ -156,6 +156,8 @@ def test_propfind_answers_the_properties_asked_for(admin_as, viewer, tenant) -> 
             400,
         ),
         ("1", '<lock xmlns="DAV:"/>', 400),
+        ("1", "<?xml version='1.0' encoding='no-such-codec'?><propfind xmlns='DAV:'/>", 400),
+        ("1", "<?xml version='1.0' encoding='utf-16'?><propfind xmlns='DAV:'/>", 400),
         ("1", "<propfind xmlns='DAV:'><prop/></propfind>" + " " * 70_000, 400),
         ("infinity", "", 403),
     ],

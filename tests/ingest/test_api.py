@@ -132,3 +132,22 @@ def test_cancel_and_retry(api_as, curator, tenant) -> None:
     assert again.status_code == 409
     assert "cancelled job cannot be cancelled" in again.json()["detail"]
     assert (retried.status_code, retried.json()["state"]) == (200, "queued")
+
+
+@pytest.mark.parametrize(
+    ("sources", "reason"),
+    [
+        ({"trackers": ("http://X/announce",)}, "the torrent's tracker URLs are not UTF-8"),
+        ({"web_seed": "http://X/seed/"}, "the torrent's web seed URLs are not UTF-8"),
+    ],
+)
+def test_a_torrent_whose_sources_are_not_utf8_is_a_400_saying_so(
+    api_as, curator, sources, reason
+) -> None:
+    torrent = torrent_of("Pack", [(("Film.mkv",), b"\0" * 100)], **sources)
+    torrent = torrent.replace(b"http://X/", b"http://\xff/")  # one byte for one: still bencode
+
+    response = api_as(curator).post(JOBS, {"torrent": uploaded(torrent)}, format="multipart")
+
+    assert response.status_code == 400  # was {"detail": "'utf-8' codec can't decode byte 0xff…"}
+    assert response.json() == {"torrent": reason}

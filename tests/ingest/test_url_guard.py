@@ -103,6 +103,14 @@ def test_it_refuses_inner_addresses_in_every_form(url) -> None:
         ("http:///nohost", "no host"),
         ("http://public.example:99999/", "port"),
         ("http://public.example:0/", "port 0"),
+        # urlsplit's ValueError: a 400 under "detail" that did not say it was the URL
+        ("http://[::1/", "the URL is malformed: Invalid IPv6 URL"),
+        ("http://[zz::1]/", "the URL is malformed: 'zz::1' does not appear"),
+        (
+            "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&tr=http://[::1/",
+            "is malformed: Invalid IPv6 URL",
+        ),
+        ("http://public.example:\u00b2/", "port"),  # "²" passed isdigit(); int() raised
         ("http://256.1.1.1/", "not a valid address"),
         ("http://exa mple.com/", "spaces or control characters"),
         ("http://bad_host!.example/", "not a valid host name"),
@@ -112,6 +120,10 @@ def test_it_refuses_inner_addresses_in_every_form(url) -> None:
         ("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&tr=file:///x", "scheme"),
         ("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=x", "no tracker"),
         ("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pe=host", "host:port"),
+        (
+            "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pe=93.184.216.34:%C2%B2",
+            "host:port",
+        ),
         ("", "empty"),
     ],
 )

@@ -64,6 +64,20 @@ def test_it_reads_basic_credentials_and_nothing_else() -> None:
         assert basic_credentials(bad) is None, bad
 
 
+@pytest.mark.parametrize(("username", "password"), [("viewer\x00", PASSWORD), ("viewer", "pw\x00")])
+def test_credentials_with_a_nul_are_wrong_without_a_lookup(
+    viewer, password_checks, username, password
+) -> None:
+    # PostgreSQL cannot compare text holding NUL: the throttle's and the user's lookups were
+    # a DataError there, a 500.
+    assert basic_credentials(basic(username, password)) is None
+
+    response = api_get(basic(username, password))
+
+    assert response.status_code == 401
+    assert password_checks == []
+
+
 def test_a_member_signs_in_with_the_account_password(viewer) -> None:
     assert api_get(basic("viewer", PASSWORD)).status_code == 200
 

@@ -129,3 +129,12 @@ def test_other_client_errors_are_permanent(client, tmdb_settings) -> None:
     with pytest.raises(TMDBError, match="HTTP 422") as caught:
         client.movie(19)
     assert caught.value.permanent is True
+
+
+@pytest.mark.parametrize(
+    ("date", "year"), [("1968-10-04", 1968), ("", None), ("\u00b2968-01-01", None)]
+)
+def test_a_year_is_read_from_ascii_digits_only(date, year) -> None:
+    from library.clients.tmdb import year_of
+
+    assert year_of(date) == year  # "²" passed isdigit() and int() raised

@@ -211,6 +211,8 @@ def test_lists_come_in_pages_with_navigation_links(viewer, library) -> None:
     past = get("/opds/manga/?page=4")
     assert (past.status_code, past.content) == (404, b"page 4 is past the last page (3)\n")
     assert get("/opds/manga/?page=zero").content == b"Pages are numbered from 1.\n"
+    assert get("/opds/manga/?page=%C2%B2").content == b"Pages are numbered from 1.\n"  # "²"
+    assert get("/opds/manga/?page=" + "9" * 5000).content == b"Pages are numbered from 1.\n"
 
 
 def test_control_characters_from_a_source_do_not_break_a_feed(viewer, library) -> None:

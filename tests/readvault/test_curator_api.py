@@ -9,6 +9,7 @@ from readvault.models import Chapter, Series, Source
 from readvault.services import series_due, series_follow, series_refresh
 from readvault.tasks import chapter_retry_task
 from tests.manga_fixture import MANGA_ID, image_bytes
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +235,16 @@ def test_viewers_get_403_and_other_sites_objects_404(
         assert getattr(elsewhere, method)(path, body, format="json").status_code == 404, path
     series.refresh_from_db()
     assert series.followed is True
+
+
+def test_a_search_while_redis_is_down_is_a_503_that_says_so(api_as, curator, tenant, settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nobody there
+    source = Source.objects.create(
+        tenant=tenant, name="Down", kind="mangadex", base_url="https://api.manga.example"
+    )
+
+    response = api_as(curator).get(f"/api/manga/sources/{source.id}/search/", {"q": "dungeon"})
+
+    assert response.status_code == 503  # the rate limiter's ConnectionError was a 500
+    assert response["Retry-After"] == "30"
+    assert "rate limit" in response.json()["detail"]

@@ -172,3 +172,17 @@ def test_the_beat_entry_exists_and_each_series_keeps_its_own_interval(
 
     assert followed_refresh_task() == 1  # only the never-refreshed, followed one
     assert redis_client.llen("readvault") == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "pause"), [("3", 3.0), ("1.5", 1.5), ("\u00b2", 7.0), ("", 7.0)]
+)
+def test_a_retry_after_in_other_digits_is_the_default_pause(header, pause) -> None:
+    import requests
+
+    from readvault.sources.http import retry_after
+
+    response = requests.Response()
+    response.headers["Retry-After"] = header
+
+    assert retry_after(response, default=7.0) == pause  # "²" passed isdigit(); float() raised

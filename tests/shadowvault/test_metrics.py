@@ -57,6 +57,8 @@ def test_a_token_guards_it_when_set(settings, redis_client) -> None:
     assert scrape()[0] == 401
     assert scrape(HTTP_AUTHORIZATION="Bearer wrong")[0] == 401
     assert scrape(HTTP_AUTHORIZATION="Bearer s3cret")[0] == 200
+    # a header is latin-1 text: compare_digest raised TypeError for non-ASCII, a 500
+    assert scrape(HTTP_AUTHORIZATION="Bearer s3cr\xe9t")[0] == 401
 
 
 @pytest.mark.parametrize(

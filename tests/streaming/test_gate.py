@@ -4,10 +4,13 @@ Django. In-process ASGI calls; the lookups run on worker threads, so the data is
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import User
 
+from library.app_passwords import app_password_create
 from library.models import Domain, MediaFile, Membership
 from shadowvault.asgi import django_application
 from streaming import gate, recent
@@ -155,3 +158,21 @@ def test_links_stop_for_users_who_may_no_longer_watch(app, tenant, outsider, mon
     assert {call(app, path)[0] for path in paths.values()} == {403}
     assert call(app, link_path(media_file, viewer=viewer_key(outsider.id)))[0] == 403
     assert call(app, link_path(media_file, viewer="bench"))[0] == 403  # not a user at all
+
+
+def test_a_propfind_body_over_the_upload_limit_is_a_413(app, tenant, viewer, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    _, secret = app_password_create(user=viewer, tenant=tenant, label="app")
+    credentials = base64.b64encode(f"viewer:{secret}".encode()).decode()
+
+    answer = asgi_request(
+        "/dav/",
+        method="PROPFIND",
+        app=app,
+        body=b"<" * 2000,
+        authorization=f"Basic {credentials}",
+        depth="1",
+    )
+
+    assert answer.status == 413  # Django's RequestDataTooBig escaped the gate: a 500
+    assert answer.body == b"The request body is over 1000 bytes.\n"

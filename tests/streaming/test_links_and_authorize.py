@@ -151,3 +151,13 @@ def test_a_damaged_filesystem_locator_is_a_404_not_a_path(
 
     assert response.status_code == 404
     assert "X-Accel-Redirect" not in response
+
+
+def test_a_link_with_a_signature_in_other_letters_is_refused(api_as, viewer, ready_file) -> None:
+    link = link_for(api_as(viewer), ready_file)
+    forged = link.replace("sig=", "sig=%C3%A9")  # non-ASCII: compare_digest raised, a 500
+
+    response = api_as(None).get(forged)
+
+    assert response.status_code == 403
+    assert response.content == b"This link is invalid or has expired.\n"

@@ -179,6 +179,8 @@ def test_playlists_want_the_files_signature(client, viewer, film) -> None:
     forged = good.replace(f"v=u{viewer.id}", f"v=u{viewer.id + 1}")
     assert playlist(client, web, "video", query=forged).status_code == 403
     assert playlist(client, web, "audio-7", query=good).status_code == 404
+    assert playlist(client, web, "audio-\u00b2", query=good).status_code == 404  # int() refused "²"
+    assert playlist(client, web, "audio-" + "9" * 5000, query=good).status_code == 404  # and this
     assert playlist(client, web, "video", query=good, host="tenant-b.test").status_code == 404
     assert playlist(client, film, "master", query=link_query(film, viewer)).status_code == 404
     viewer.is_active = False  # a deactivated viewer's links stop, playlists too

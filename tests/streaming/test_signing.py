@@ -49,3 +49,10 @@ def test_a_signature_is_url_safe() -> None:
     signature = link_sign(GRANT)
     assert signature.replace("-", "").replace("_", "").isalnum()
     assert len(signature) == 43
+
+
+@pytest.mark.parametrize("signature", ["é" * 43, "\x00", "", "a" * 10_000])
+def test_a_signature_no_key_could_have_made_is_refused(signature) -> None:
+    # hmac.compare_digest raises TypeError for non-ASCII text: that was a 500 on /s/ links.
+    with pytest.raises(LinkInvalid, match="signature"):
+        link_verify(GRANT, signature, now=0)

@@ -79,3 +79,12 @@ def test_refresh_action_enqueues_only_selected_titles_with_tmdb_ids(
 
     assert response.status_code == 302
     assert sent == [chosen.pk]
+
+
+def test_an_id_in_other_digits_asks_for_a_result(admin_as, curator, tenant, tmdb_settings):
+    client = admin_as(curator)
+
+    response = client.post(IMPORT_URL, {"tmdb_id": "\u00b2", "kind": "movie"}, follow=True)
+
+    assert response.status_code == 200  # "²" passed isdigit() and int() raised: a 500
+    assert "Choose a TMDB result to import." in response.content.decode()

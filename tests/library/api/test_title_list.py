@@ -95,6 +95,9 @@ def test_it_paginates(api_as, viewer, catalog) -> None:
         ("ordering=password", "ordering"),
         ("ordering=title,-secret", "ordering"),
         ("page=zero", "page"),
+        ("page=%C2%B2", "page"),  # "²" passed isdigit() and int() refused it: a 500
+        ("page=" + "9" * 5000, "page"),  # past int()'s 4300-digit limit: a 500 too
+        ("page_size=" + "9" * 5000, "page_size"),
         ("page_size=-5", "page_size"),
     ],
 )
