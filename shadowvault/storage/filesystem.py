@@ -25,6 +25,7 @@ import re
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -214,10 +215,13 @@ class FilesystemBackend(StorageBackend):
                 return None
             raise
         try:
-            with open(temp_name, "rb") as moved:
-                digest, size = _moved_hash(moved, progress)
+            with open(temp_name, "rb") as moved, ThreadPoolExecutor(1) as syncing:
                 os.fchmod(moved.fileno(), 0o600)  # as a copy made by mkstemp is
-                os.fsync(moved.fileno())
+                # its bytes are likely still in memory only: the disk writes them while
+                # they are hashed (both let go of the GIL), rather than after
+                synced = syncing.submit(os.fsync, moved.fileno())
+                digest, size = _moved_hash(moved, progress)
+                synced.result()
             return self._place(temp_name, digest, size)
         finally:
             if os.path.exists(temp_name):
