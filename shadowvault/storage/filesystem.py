@@ -22,6 +22,7 @@ import hashlib
 import mmap
 import os
 import re
+import secrets
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -204,13 +205,13 @@ class FilesystemBackend(StorageBackend):
     def _move_in(self, path: Path, progress: Progress | None) -> Locator | None:
         """Store `path` by renaming it into `incoming/`; None (and nothing moved) when it is
         on another filesystem."""
-        handle, temp_name = tempfile.mkstemp(dir=self.incoming, prefix="put-")
-        os.close(handle)
+        # a new name, not one mkstemp made: renaming over a file makes ext4 start writing
+        # the renamed one out there and then, before its hash could begin
+        temp_name = str(self.incoming / f"put-{secrets.token_hex(16)}")
         try:
             os.utime(path)  # fresh from the start: leftovers_sweep must not take it midway
-            os.replace(path, temp_name)
+            os.rename(path, temp_name)
         except OSError as exc:
-            os.unlink(temp_name)
             if exc.errno == errno.EXDEV:
                 return None
             raise

@@ -101,14 +101,17 @@ def test_an_adopt_killed_midway_leaves_only_what_the_leftovers_sweep_removes(bac
 
 def test_a_file_on_another_filesystem_is_copied_in_and_let_go(backend, data, monkeypatch):
     path = made(backend, data)
-    rename = os.replace
 
-    def across_filesystems(source, target) -> None:
-        if backend.root not in Path(source).parents:  # outside the vault: another device
-            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
-        rename(source, target)
+    def across_filesystems(rename):
+        def renamed(source, target) -> None:
+            if backend.root not in Path(source).parents:  # outside the vault: another device
+                raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+            rename(source, target)
 
-    monkeypatch.setattr(os, "replace", across_filesystems)
+        return renamed
+
+    monkeypatch.setattr(os, "rename", across_filesystems(os.rename))
+    monkeypatch.setattr(os, "replace", across_filesystems(os.replace))
 
     locator = backend.put(path, name="a.mp4", adopt=True)
 
