@@ -238,9 +238,15 @@ def web_version_store(
     backend: StorageBackend,
     heartbeat: JobHeartbeat,
 ) -> MediaFile:
-    """Store the web version and list it: in place of the original, or beside it."""
+    """Store the web version and list it: in place of the original, or beside it.
+
+    `path` is handed over to the backend (moved into the store where it can be, not copied):
+    a rerun makes it again.
+    """
     stem = Path(original.name).stem
     name = f"{stem}.mp4" if plan.replaces_original else f"{stem}.web.mp4"
+    size = path.stat().st_size
+    digest = "" if backend.deduplicates else file_sha256(path, None)
     locator = backend.put(
         path,
         name=name,
@@ -248,6 +254,7 @@ def web_version_store(
         progress=lambda done, total: heartbeat.beat(
             percent=ENCODE_SHARE + (100 - ENCODE_SHARE) * done / max(total, 1)
         ),
+        adopt=True,
     )
     with transaction.atomic():
         if plan.replaces_original:
@@ -261,9 +268,9 @@ def web_version_store(
         target.name = name
         target.storage = backend.name
         target.locator = locator
-        target.size = path.stat().st_size
+        target.size = size
         target.mime = "video/mp4" if facts.video_codec else "audio/mp4"
-        target.sha256 = locator.get("sha256") or file_sha256(path, None)
+        target.sha256 = locator.get("sha256") or digest
         target.duration = facts.duration
         target.width, target.height = facts.width, facts.height
         target.video_codec, target.audio_codec = facts.video_codec, facts.audio_codec

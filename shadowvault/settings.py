@@ -212,7 +212,8 @@ INGEST_LEASE_SECONDS = env.int("INGEST_LEASE_SECONDS", default=90)
 # restart or sweep resets it. Refusals (a 404, the URL guard) are never retried.
 INGEST_RETRIES = env.int("INGEST_RETRIES", default=5)
 INGEST_RETRY_BACKOFF_SECONDS = env.int("INGEST_RETRY_BACKOFF_SECONDS", default=30)
-# Where jobs download and remux (a directory per job, removed whatever happens).
+# Where jobs download and remux (a directory per job, removed whatever happens). On
+# VAULT_ROOT's filesystem, a finished web version is moved into the vault, not copied.
 INGEST_WORK_ROOT = Path(
     env.str("INGEST_WORK_ROOT", default=str(Path(tempfile.gettempdir()) / "shadowvault-ingest"))
 )

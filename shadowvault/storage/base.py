@@ -49,11 +49,15 @@ class StorageBackend(ABC):
         name: str,
         progress: Progress | None = None,
         tenant_id: int | None = None,
+        adopt: bool = False,
     ) -> Locator:
         """Store the local file at `path`; return its locator.
 
         `name` is for display only. `tenant_id` is the tenant the file belongs to: backends
         that keep tenants apart (Telegram: one storage channel per tenant) use it.
+        `adopt`: the caller hands the file over and never uses it again (a temporary file it
+        made), so the backend may move it into the store rather than copy it. It is gone once
+        `put` returns; if `put` raises, it may or may not still be there.
         """
 
     @abstractmethod

@@ -8,24 +8,32 @@
   was (same inode, same mtime: nginx's ETag for it does not change).
 - A put killed midway leaves its temporary file in `incoming/`; `leftovers_sweep` (beat)
   removes those no put has written to for a while.
+- An adopted file (`put(..., adopt=True)`) is renamed into `incoming/` instead of copied
+  there, then hashed and synced like a copy: no second write of its bytes. From another
+  filesystem than VAULT_ROOT's it cannot be renamed, and is copied.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import errno
 import hashlib
 import mmap
 import os
 import re
+import secrets
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 from .base import Locator, LocatorInvalid, Progress, StorageBackend, range_check
 
 CHUNK_BYTES = 1024 * 1024
+TOUCH_SECONDS = 10  # an adopted file being hashed says so this often (leftovers_sweep)
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -102,6 +110,31 @@ def _already_stored(final: Path, size: int) -> bool:
         return False
 
 
+def _moved_hash(handle: BinaryIO, progress: Progress | None) -> tuple[str, int]:
+    """(sha256, size) of an open file, touching it now and then: it is being worked on."""
+    total = os.fstat(handle.fileno()).st_size
+    digest = hashlib.sha256()
+    done, touched = 0, time.monotonic()
+    while chunk := handle.read(CHUNK_BYTES):
+        digest.update(chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+        if time.monotonic() - touched > TOUCH_SECONDS:
+            os.utime(handle.fileno())
+            touched = time.monotonic()
+    return digest.hexdigest(), done
+
+
+def _directory_sync(directory: Path) -> None:
+    """Make a rename into `directory` durable (the file's own bytes are synced before)."""
+    handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 def object_relative_path(locator: Locator) -> str:
     """`ab/cd/abcd…`: where a filesystem locator's file lives under `VAULT_ROOT/objects`.
 
@@ -139,7 +172,17 @@ class FilesystemBackend(StorageBackend):
         name: str,
         progress: Progress | None = None,
         tenant_id: int | None = None,  # one shared store: identical files are kept once
+        adopt: bool = False,
     ) -> Locator:
+        if adopt:
+            locator = self._move_in(Path(path), progress)
+            if locator is None:  # on another filesystem: copied, then let go
+                locator = self._copy_in(Path(path), progress)
+                os.unlink(path)
+            return locator
+        return self._copy_in(Path(path), progress)
+
+    def _copy_in(self, path: Path, progress: Progress | None) -> Locator:
         total = os.path.getsize(path)
         digest = hashlib.sha256()
         done = 0
@@ -154,14 +197,45 @@ class FilesystemBackend(StorageBackend):
                         progress(done, total)
                 target.flush()
                 os.fsync(target.fileno())
-            locator = {"backend": self.name, "sha256": digest.hexdigest(), "size": done}
-            final = self.path_of(locator)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if not _already_stored(final, done):
-                os.replace(temp_name, final)  # atomic
+            return self._place(temp_name, digest.hexdigest(), done)
         finally:
             if os.path.exists(temp_name):
                 os.unlink(temp_name)
+
+    def _move_in(self, path: Path, progress: Progress | None) -> Locator | None:
+        """Store `path` by renaming it into `incoming/`; None (and nothing moved) when it is
+        on another filesystem."""
+        # a new name, not one mkstemp made: renaming over a file makes ext4 start writing
+        # the renamed one out there and then, before its hash could begin
+        temp_name = str(self.incoming / f"put-{secrets.token_hex(16)}")
+        try:
+            os.utime(path)  # fresh from the start: leftovers_sweep must not take it midway
+            os.rename(path, temp_name)
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:
+                return None
+            raise
+        try:
+            with open(temp_name, "rb") as moved, ThreadPoolExecutor(1) as syncing:
+                os.fchmod(moved.fileno(), 0o600)  # as a copy made by mkstemp is
+                # its bytes are likely still in memory only: the disk writes them while
+                # they are hashed (both let go of the GIL), rather than after
+                synced = syncing.submit(os.fsync, moved.fileno())
+                digest, size = _moved_hash(moved, progress)
+                synced.result()
+            return self._place(temp_name, digest, size)
+        finally:
+            if os.path.exists(temp_name):
+                os.unlink(temp_name)
+
+    def _place(self, temp_name: str, digest: str, size: int) -> Locator:
+        """Rename the synced temporary file to its content address, unless that is stored."""
+        locator = {"backend": self.name, "sha256": digest, "size": size}
+        final = self.path_of(locator)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if not _already_stored(final, size):
+            os.replace(temp_name, final)  # atomic
+            _directory_sync(final.parent)
         return locator
 
     def size(self, locator: Locator) -> int:

@@ -107,6 +107,7 @@ class TelegramBackend(StorageBackend):
         name: str,
         progress: Progress | None = None,
         tenant_id: int | None = None,
+        adopt: bool = False,  # uploaded as any file, then removed
     ) -> Locator:
         size = Path(path).stat().st_size
         if size == 0:
@@ -137,6 +138,8 @@ class TelegramBackend(StorageBackend):
             raise TelegramUnavailable(
                 "the upload made no progress for so long that the leftovers sweep removed it"
             )
+        if adopt:
+            Path(path).unlink(missing_ok=True)
         return {"backend": self.name, "size": size, "parts": parts}
 
     async def open_range(

@@ -84,6 +84,15 @@ def test_put_uploads_one_document_with_progress_and_reads_back_exactly(
     assert backend.size(locator) == size
 
 
+def test_an_adopted_file_is_uploaded_as_any_file_then_removed(backend, source) -> None:
+    data = source.read_bytes()
+
+    locator = backend.put(source, name="web.mp4", adopt=True)
+
+    assert read(backend, locator, 0, len(data) - 1) == data
+    assert not source.exists()
+
+
 def test_a_file_over_the_limit_is_split_before_upload(telegram, channel, source) -> None:
     backend = make_backend(telegram, channel, max_file_bytes=MiB + 4096)
     try:
