@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from library.models import Episode, MediaFile, Title
+from library.models import Episode, MediaFile, Tenant, Title
 
 # A film or an episode counts as watched once this share of it has been played through.
 WATCHED_FRACTION = 0.9
@@ -80,3 +80,31 @@ class WatchProgress(models.Model):
     @property
     def watched(self) -> bool:
         return self.watched_at is not None
+
+
+class ViewerPreferences(models.Model):
+    """What a viewer wants the player to pick on one site, whatever browser or device they use.
+
+    One row per viewer and tenant, made on the first save; no row reads as the defaults.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewer_preferences"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    subtitle_language = models.CharField(
+        max_length=16, blank=True, help_text='A language code; "" for subtitles off.'
+    )
+    audio_language = models.CharField(
+        max_length=16, blank=True, help_text='A language code; "" for the file\'s default.'
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "viewer preferences"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="viewerpreferences_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.tenant}"

@@ -1,4 +1,5 @@
-"""Reads of viewers' progress: a file's, a title's marks, the continue-watching row."""
+"""Reads of viewers' progress (a file's, a title's marks, the continue-watching row) and
+preferences."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from library.models import Episode, MediaFile, Tenant, Title
 from library.selectors import ready_files
 
-from .models import RESUME_MIN_SECONDS, WATCHED_FRACTION, WatchProgress
+from .models import RESUME_MIN_SECONDS, WATCHED_FRACTION, ViewerPreferences, WatchProgress
 
 
 def progress_list(*, user: AbstractBaseUser, tenant: Tenant) -> QuerySet[WatchProgress]:
@@ -21,6 +22,12 @@ def progress_list(*, user: AbstractBaseUser, tenant: Tenant) -> QuerySet[WatchPr
         .select_related("title", "episode__season", "media_file")
         .order_by("-updated_at", "-id")
     )
+
+
+def preferences_of(*, user: AbstractBaseUser, tenant: Tenant) -> ViewerPreferences:
+    """The user's preferences on this tenant; the defaults (unsaved) when they set none."""
+    found = ViewerPreferences.objects.filter(user=user, tenant=tenant).first()
+    return found or ViewerPreferences(user=user, tenant=tenant)
 
 
 def progress_of_file(*, user: AbstractBaseUser, media_file: MediaFile) -> WatchProgress | None:

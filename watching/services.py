@@ -10,9 +10,9 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from library.models import MediaFile
+from library.models import MediaFile, Tenant
 
-from .models import WatchProgress, is_finished
+from .models import ViewerPreferences, WatchProgress, is_finished
 
 
 def progress_save(
@@ -56,3 +56,14 @@ def progress_forget(*, user: AbstractBaseUser, media_file: MediaFile) -> None:
     WatchProgress.objects.filter(
         user=user, title_id=media_file.title_id, episode_id=media_file.episode_id
     ).delete()
+
+
+def preferences_save(
+    *, user: AbstractBaseUser, tenant: Tenant, **changes: str
+) -> ViewerPreferences:
+    """Set the given fields of `user`'s preferences on `tenant` (subtitle_language,
+    audio_language; validated by the caller), making the row on the first save."""
+    preferences, _ = ViewerPreferences.objects.update_or_create(
+        user=user, tenant=tenant, defaults=changes
+    )
+    return preferences

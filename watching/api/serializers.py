@@ -56,3 +56,25 @@ class ContinueItemSerializer(WatchedThingSerializer):
     position = serializers.FloatField(help_text="Where to start, in seconds.")
     fraction = serializers.FloatField()
     next_up = serializers.BooleanField(help_text="The episode after one the viewer finished.")
+
+
+# ISO 639-1 or -2 (as ffprobe reports a track's language), with an optional region or script.
+LANGUAGE_CODE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+
+
+def language_field(help_text: str) -> serializers.RegexField:
+    return serializers.RegexField(
+        LANGUAGE_CODE,
+        max_length=16,
+        allow_blank=True,
+        help_text=help_text,
+        error_messages={"invalid": 'Not a language code ("en", "fre", "pt-BR") or "".'},
+    )
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """What the player picks for this viewer on this site, on any browser or device."""
+
+    subtitle_language = language_field('The subtitles shown when a file has them; "" for off.')
+    audio_language = language_field('The audio played when a file has it; "" for its default.')
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)

@@ -1,4 +1,5 @@
-"""The viewer's progress for client apps: per file, the list, the continue-watching row."""
+"""The viewer's progress for client apps (per file, the list, the continue-watching row) and
+their player preferences."""
 
 from __future__ import annotations
 
@@ -12,10 +13,20 @@ from rest_framework.views import APIView
 from library.models import MediaFile
 from library.selectors import ready_file
 from watching.models import WatchProgress
-from watching.selectors import continue_watching, progress_list, progress_of_file
-from watching.services import progress_forget, progress_save
+from watching.selectors import (
+    continue_watching,
+    preferences_of,
+    progress_list,
+    progress_of_file,
+)
+from watching.services import preferences_save, progress_forget, progress_save
 
-from .serializers import ContinueItemSerializer, ProgressSerializer, ProgressUpdateSerializer
+from .serializers import (
+    ContinueItemSerializer,
+    PreferencesSerializer,
+    ProgressSerializer,
+    ProgressUpdateSerializer,
+)
 
 
 def tenant_file(request: Request, public_id: str) -> MediaFile:
@@ -86,3 +97,31 @@ class ContinueWatchingView(APIView):
     def get(self, request: Request) -> Response:
         items = continue_watching(user=request.user, tenant=request.tenant)
         return Response(ContinueItemSerializer(items, many=True).data)
+
+
+class PreferencesView(APIView):
+    """The calling viewer's preferred subtitle and audio languages on this site.
+
+    PUT sets both, PATCH any of them; no saved preferences read as the defaults ("").
+    """
+
+    @extend_schema(responses=PreferencesSerializer)
+    def get(self, request: Request) -> Response:
+        preferences = preferences_of(user=request.user, tenant=request.tenant)
+        return Response(PreferencesSerializer(preferences).data)
+
+    @extend_schema(request=PreferencesSerializer, responses=PreferencesSerializer)
+    def put(self, request: Request) -> Response:
+        return self.save(request, partial=False)
+
+    @extend_schema(request=PreferencesSerializer, responses=PreferencesSerializer)
+    def patch(self, request: Request) -> Response:
+        return self.save(request, partial=True)
+
+    def save(self, request: Request, *, partial: bool) -> Response:
+        body = PreferencesSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        preferences = preferences_save(
+            user=request.user, tenant=request.tenant, **body.validated_data
+        )
+        return Response(PreferencesSerializer(preferences).data)
