@@ -28,6 +28,7 @@ from streaming.services import page_links, viewer_key
 from watching.selectors import (
     continue_watching,
     next_episode_files,
+    preferences_of,
     progress_of_file,
     title_with_progress,
 )
@@ -151,6 +152,14 @@ def watch(request: HttpRequest, public_id: str) -> HttpResponse:
         "csrf": get_token(request),
         "resume": progress.position if progress and progress.resumable else None,
     }
+    preferences = preferences_of(user=request.user, tenant=request.tenant)
+    # player.js: the languages to pick, and where to save the viewer's new choice
+    player_preferences = {
+        "url": reverse("preferences"),
+        "csrf": get_token(request),
+        "subtitle_language": preferences.subtitle_language,
+        "audio_language": preferences.audio_language,
+    }
     next_file = None
     if media_file.episode is not None:
         next_file = next_episode_files([media_file.episode]).get(media_file.episode_id)
@@ -159,6 +168,7 @@ def watch(request: HttpRequest, public_id: str) -> HttpResponse:
         "playback": playback.as_dict(),
         "stream_url": playback.url,
         "player_progress": player_progress,
+        "player_preferences": player_preferences,
         "next_file": next_file,
         "next_up_seconds": settings.PLAYER_NEXT_UP_SECONDS,
     }

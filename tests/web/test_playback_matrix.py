@@ -30,6 +30,7 @@ from tests import processes
 from tests.browsers import sign_in
 from tests.factories import TenantFactory, TitleFactory, UserFactory
 from tests.media_matrix import CASES
+from watching.models import ViewerPreferences
 
 pytestmark = pytest.mark.integration
 PASSWORD = "plays-everywhere-123"
@@ -275,6 +276,7 @@ def check_browser(browser, gateway, prepared: Prepared) -> None:
     and the audio languages of the two-language file can be chosen."""
     first = "two-languages-mkv"
     names = [first, *(c.name for c in CASES if c.name != first), "audio-only", "uhd"]
+    ViewerPreferences.objects.all().delete()  # each browser starts with the file's defaults
     sign_in(browser, gateway.url, username="matrix-viewer", password=PASSWORD)
     browser.open(f"{gateway.url}/watch/{prepared.originals[first].public_id}/")
     browser.wait_for("!!(window.ShadowVaultPlayer && window.Hls)", what="the player loading")
@@ -300,7 +302,7 @@ def check_browser(browser, gateway, prepared: Prepared) -> None:
 
 def check_tracks_in_browser(browser, gateway, prepared: Prepared, name: str) -> None:
     """On the watch page of the two-language file: a French subtitle cue shows at its time,
-    the French audio is heard once chosen, and the subtitle language is remembered."""
+    the French audio is heard once chosen, and both languages are remembered (on the server)."""
     video = f"window.matrix[{name!r}].video"
     browser.run(
         "const menu = document.getElementById('subtitle-track'); menu.value = '1';"
@@ -320,13 +322,21 @@ def check_tracks_in_browser(browser, gateway, prepared: Prepared, name: str) -> 
     )
     browser.wait_for(f"hears({name!r}, 1320)", timeout=20, what="French audio (1320 Hz)")
     assert browser.run(f"return {video}.hls.audioTrack") == 1
-    # a new page of another film: French subtitles again, the viewer's choice
+    processes.wait_until(
+        lambda: ViewerPreferences.objects.filter(
+            subtitle_language="fre", audio_language="fre"
+        ).exists(),
+        timeout=10,
+        what="both choices saved on the server",
+    )
+    # a new page: French subtitles and French audio again, the viewer's choice
     browser.open(f"{gateway.url}/watch/{prepared.originals[name].public_id}/")
     browser.wait_for(
-        "(t => t.length === 2 && t[1].mode === 'showing')"
-        "(document.querySelector('video').textTracks)",
-        what="the remembered subtitle language chosen",
+        "(v => v.textTracks.length === 2 && v.textTracks[1].mode === 'showing'"
+        " && v.hls && v.hls.audioTrack === 1)(document.querySelector('video'))",
+        what="the remembered subtitle and audio languages chosen",
     )
+    assert browser.run("return document.getElementById('audio-track').value") == "1"
 
 
 def test_the_media_matrix_plays_everywhere(

@@ -15,7 +15,7 @@ from tests.factories import (
     TitleFactory,
     UserFactory,
 )
-from watching.services import progress_save
+from watching.services import preferences_save, progress_save
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +135,24 @@ def test_the_player_resumes_from_the_server_and_saves_there(admin_as, viewer, te
     assert player_settings(part_way)["csrf"]
     assert part_way.find("script", src="/static/web/progress.js") is not None
     assert part_way.find(id="next-up") is None  # a film has no next episode
+
+
+def test_the_player_gets_the_viewers_languages_for_this_site(
+    admin_as, viewer, tenant, other_tenant
+):
+    film = MediaFileFactory(title=TitleFactory(tenant=tenant))
+    preferences_save(user=viewer, tenant=other_tenant, subtitle_language="de")
+    client = admin_as(viewer)
+    new = json.loads(soup(client, f"/watch/{film.public_id}/").find(id="player-preferences").string)
+    preferences_save(user=viewer, tenant=tenant, subtitle_language="fre", audio_language="eng")
+    chosen = json.loads(
+        soup(client, f"/watch/{film.public_id}/").find(id="player-preferences").string
+    )
+
+    assert (new["subtitle_language"], new["audio_language"]) == ("", "")
+    assert (chosen["subtitle_language"], chosen["audio_language"]) == ("fre", "eng")
+    assert chosen["url"] == "/api/preferences/"
+    assert chosen["csrf"]
 
 
 def test_an_episode_offers_the_next_one_that_has_a_file(admin_as, viewer, series, settings):

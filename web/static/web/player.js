@@ -1,10 +1,11 @@
 // The player: the web version (a progressive MP4, or HLS through hls.js when the film has
 // several audio languages), menus of its audio and subtitle tracks, keyboard shortcuts
-// (progress.js keeps the position). `ShadowVaultPlayer.attach(video, playback, menus)`
-// plays what /api/files/<id>/playback/ (or the page's #playback JSON) describes.
+// (progress.js keeps the position). `ShadowVaultPlayer.attach(video, playback, menus,
+// preferences)` plays what /api/files/<id>/playback/ (or the page's #playback JSON) describes.
+// The viewer's preferred languages (/api/preferences/, the page's #player-preferences) are
+// kept on the server so that they follow the viewer to any browser or device: the player
+// picks them when the file has them and saves the viewer's new choice.
 (function () {
-  const SUBTITLE_LANGUAGE = "sv-subtitle-language";  // the viewer's choice, "" for off
-
   function option(select, value, label, selected) {
     const item = document.createElement("option");
     item.value = value;
@@ -13,7 +14,23 @@
     select.append(item);
   }
 
-  function source(video, playback) {
+  function preferencesSave(preferences, changes) {
+    if (!preferences || !preferences.url) return;
+    Object.assign(preferences, changes);
+    fetch(preferences.url, {
+      method: "PATCH",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": preferences.csrf },
+      body: JSON.stringify(changes),
+    }).catch(() => {}); // the choice still holds on this page
+  }
+
+  // The index of the first track in `language`, -1 when there is none (or no preference).
+  function preferred(tracks, language) {
+    return language ? tracks.findIndex((t) => t.language === language) : -1;
+  }
+
+  function source(video, playback, audioLanguage) {
     if (playback.delivery !== "hls") {
       if (video.getAttribute("src") !== playback.url) video.src = playback.url;
       return null;
@@ -21,7 +38,11 @@
     // hls.js wherever Media Source Extensions exist (Chromium, Firefox: audio renditions
     // switch there); Safari's own HLS otherwise; the file itself as a last resort.
     if (window.Hls && window.Hls.isSupported()) {
-      const hls = new window.Hls({ enableWorker: true, backBufferLength: 30 });
+      const hls = new window.Hls({
+        enableWorker: true,
+        backBufferLength: 30,
+        audioPreference: audioLanguage ? { lang: audioLanguage } : undefined,
+      });
       hls.loadSource(playback.hls_url);
       hls.attachMedia(video);
       return hls;
@@ -30,9 +51,8 @@
     return null;
   }
 
-  function subtitles(video, playback, select) {
-    const wanted = localStorage.getItem(SUBTITLE_LANGUAGE) || "";
-    const chosen = playback.subtitles.findIndex((s) => wanted && s.language === wanted);
+  function subtitles(video, playback, select, preferences) {
+    const chosen = preferred(playback.subtitles, preferences && preferences.subtitle_language);
     playback.subtitles.forEach((subtitle, index) => {
       const track = document.createElement("track");
       track.kind = "subtitles";
@@ -55,31 +75,37 @@
       Array.from(video.textTracks).forEach((track, i) => {
         track.mode = i === picked ? "showing" : "disabled";
       });
-      const language = picked >= 0 ? playback.subtitles[picked].language || "" : "";
-      localStorage.setItem(SUBTITLE_LANGUAGE, language);
+      const language = picked >= 0 ? playback.subtitles[picked].language : "";
+      // a track without a language says nothing the next film could use
+      if (picked < 0 || language) preferencesSave(preferences, { subtitle_language: language });
     });
   }
 
-  function audio(video, playback, hls, select) {
-    if (!select) return;
+  function audio(video, playback, hls, select, preferences) {
     const tracks = playback.audio;
-    tracks.forEach((t, i) => option(select, String(i), t.title || t.language || `Audio ${i + 1}`, i === 0));
+    const chosen = preferred(tracks, preferences && preferences.audio_language);
+    function native(picked) {  // Safari's own HLS (hls.js picks the preferred one itself)
+      Array.from(video.audioTracks || []).forEach((track, i) => { track.enabled = i === picked; });
+    }
+    if (chosen > 0 && !hls) video.addEventListener("loadedmetadata", () => native(chosen), { once: true });
+    if (!select) return;
+    tracks.forEach((t, i) => option(select, String(i), t.title || t.language || `Audio ${i + 1}`, i === Math.max(chosen, 0)));
     select.disabled = tracks.length < 2;
     select.addEventListener("change", () => {
       const picked = Number(select.value);
       if (hls) hls.audioTrack = picked;
-      else if (video.audioTracks) {  // Safari's own HLS
-        Array.from(video.audioTracks).forEach((track, i) => { track.enabled = i === picked; });
-      }
+      else native(picked);
+      if (tracks[picked].language) preferencesSave(preferences, { audio_language: tracks[picked].language });
     });
   }
 
-  function attach(video, playback, menus) {
-    const hls = source(video, playback);
+  function attach(video, playback, menus, preferences) {
+    const wanted = preferred(playback.audio, preferences && preferences.audio_language);
+    const hls = source(video, playback, wanted >= 0 ? playback.audio[wanted].language : "");
     video.playback = playback;
     video.hls = hls;
-    subtitles(video, playback, menus && menus.subtitles);
-    audio(video, playback, hls, menus && menus.audio);
+    subtitles(video, playback, menus && menus.subtitles, preferences);
+    audio(video, playback, hls, menus && menus.audio, preferences);
     return hls;
   }
 
@@ -88,10 +114,11 @@
   const video = document.querySelector("video[data-resume-key]");
   const described = document.getElementById("playback");
   if (!video || !described) return;
+  const preferences = JSON.parse(document.getElementById("player-preferences")?.textContent || "null");
   attach(video, JSON.parse(described.textContent), {
     audio: document.getElementById("audio-track"),
     subtitles: document.getElementById("subtitle-track"),
-  });
+  }, preferences);
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea")) return;
     const step = { ArrowLeft: -10, ArrowRight: 10, j: -10, l: 10 }[event.key];
