@@ -14,13 +14,13 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from library.models import Domain
+from library.models import Domain, MediaFile, Subtitle
 from readvault.models import Chapter, Page, Series, Source
 from shadowvault.storage.filesystem import FilesystemBackend
 from tests import processes
 from tests.browsers import sign_in
 from tests.factories import EpisodeFactory, SeasonFactory, TitleFactory
-from watching.models import WatchProgress
+from watching.models import ViewerPreferences, WatchProgress
 
 pytestmark = pytest.mark.integration
 PASSWORD = "watch-and-read-123"
@@ -197,6 +197,70 @@ def test_progress_follows_the_viewer_to_another_browser(
         what="the position saved as the page closed",
     )
     assert saved_progress(viewer).watched_at is None
+
+
+def with_subtitles(media_file: MediaFile, vault_root, tmp_path, *languages: str) -> MediaFile:
+    """Store a WebVTT track in each language for `media_file` (its cue names the language)."""
+    for language in languages:
+        path = tmp_path / f"{media_file.public_id}.{language}.vtt"
+        path.write_text(f"WEBVTT\n\n00:00.000 --> 00:19.000\nSubtitles in {language}\n")
+        locator = FilesystemBackend(vault_root).put(path, name=path.name)
+        Subtitle.objects.create(
+            media_file=media_file,
+            language=language,
+            name=path.name,
+            storage="filesystem",
+            locator=locator,
+            size=path.stat().st_size,
+            sha256=locator["sha256"],
+            mime="text/vtt",
+        )
+    return media_file
+
+
+def test_the_subtitle_language_follows_the_viewer_to_another_browser(
+    site, store_file, tenant, viewer, chromium, firefox, clip, vault_root, tmp_path
+) -> None:
+    films = [
+        with_subtitles(
+            store_file(
+                clip,
+                name=f"{name} [240p].webm",
+                mime="video/webm",
+                title=TitleFactory(tenant=tenant, title=name),
+            ),
+            vault_root,
+            tmp_path,
+            "eng",
+            "fre",
+        )
+        for name in ("Metropolis", "Sunrise")
+    ]
+    showing = (
+        f"Array.from({VIDEO}.textTracks).filter(t => t.mode === 'showing').map(t => t.language)"
+    )
+
+    # given the viewer chose French subtitles in Chromium
+    sign_in(chromium, site, username="viewer", password=PASSWORD)
+    chromium.open(f"{site}/watch/{films[0].public_id}/")
+    chromium.wait_for(f"{VIDEO}.textTracks.length === 2", what="the subtitle tracks")
+    assert chromium.run(f"return {showing}") == []  # none chosen yet: subtitles off
+    chromium.run(
+        "const menu = document.getElementById('subtitle-track'); menu.value = '1';"
+        " menu.dispatchEvent(new Event('change'));"
+    )
+    processes.wait_until(
+        lambda: ViewerPreferences.objects.filter(user=viewer, subtitle_language="fre").exists(),
+        timeout=10,
+        what="the choice saved on the server",
+    )
+
+    # when they open another film in Firefox, its French subtitles show from the start
+    sign_in(firefox, site, username="viewer", password=PASSWORD)
+    firefox.open(f"{site}/watch/{films[1].public_id}/")
+    firefox.wait_for(f"(s => s.length === 1 && s[0] === 'fre')({showing})", what="French shown")
+    assert firefox.run("return document.getElementById('subtitle-track').value") == "1"
+    firefox.screenshot("subtitles-remembered")
 
 
 def test_the_next_episode_is_offered_at_the_end_and_plays(
