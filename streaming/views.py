@@ -70,6 +70,22 @@ def refused(message: str) -> HttpResponse:
     return HttpResponse(message, status=403, content_type="text/plain")
 
 
+VIEWER_GONE = "This link's user may no longer watch on this site.\n"
+
+
+def link_viewer(request: HttpRequest, stored: StoredObject | None) -> str | HttpResponse:
+    """Whom a link's query (`exp`, `v`, `sig`) for `stored` was signed for, on
+    `request.tenant`'s site; or the refusal: 404 for what this site does not hold, 403 for a
+    forged or expired link. Whether that viewer may still watch is the caller's to ask."""
+    tenant = getattr(request, "tenant", None)
+    if stored is None or tenant is None or stored.tenant_id != tenant.id:
+        return HttpResponse("No such file.\n", status=404, content_type="text/plain")
+    try:
+        return signed_viewer(grant_id=stored.public_id, tenant_id=tenant.id, query=request.GET)
+    except (ValueError, LinkInvalid):
+        return refused("This link is invalid or has expired.\n")
+
+
 async def authorize_stored(
     request: HttpRequest,
     stored: StoredObject | None,
@@ -82,15 +98,11 @@ async def authorize_stored(
     what this site does not hold, then `stored_answer`'s. `viewer_allowed`: `viewer_lookup`,
     perhaps kept (`recent_viewers`).
     """
-    tenant = getattr(request, "tenant", None)
-    if stored is None or tenant is None or stored.tenant_id != tenant.id:
-        return HttpResponse("No such file.\n", status=404, content_type="text/plain")
-    try:
-        viewer = signed_viewer(grant_id=stored.public_id, tenant_id=tenant.id, query=request.GET)
-    except (ValueError, LinkInvalid):
-        return refused("This link is invalid or has expired.\n")
-    if not await viewer_allowed(f"{tenant.id}:{viewer}"):
-        return refused("This link's user may no longer watch on this site.\n")
+    viewer = link_viewer(request, stored)
+    if isinstance(viewer, HttpResponse):
+        return viewer
+    if not await viewer_allowed(f"{request.tenant.id}:{viewer}"):
+        return refused(VIEWER_GONE)
     return await stored_answer(stored, viewer=viewer)
 
 
@@ -148,19 +160,11 @@ def hls_playlist(request: HttpRequest, public_id: str, playlist: str) -> HttpRes
     hold or a file without HLS.
     """
     stored = stored_object(public_id)
-    tenant = getattr(request, "tenant", None)
-    if stored is None or tenant is None or stored.tenant_id != tenant.id:
-        return HttpResponse("No such file.\n", status=404, content_type="text/plain")
-    try:
-        viewer = signed_viewer(grant_id=stored.public_id, tenant_id=tenant.id, query=request.GET)
-    except (ValueError, LinkInvalid):
-        return HttpResponse(
-            "This link is invalid or has expired.\n", status=403, content_type="text/plain"
-        )
-    if not viewer_may_watch(viewer=viewer, tenant_id=tenant.id):
-        return HttpResponse(
-            "This link's viewer may no longer watch here.\n", status=403, content_type="text/plain"
-        )
+    viewer = link_viewer(request, stored)
+    if isinstance(viewer, HttpResponse):
+        return viewer
+    if not viewer_may_watch(viewer=viewer, tenant_id=request.tenant.id):
+        return refused(VIEWER_GONE)
     row = MediaFile.objects.values("hls", "audio_tracks", "width", "height").get(
         public_id=public_id
     )
