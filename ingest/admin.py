@@ -21,7 +21,7 @@ from shadowvault.storage import storage_backend
 
 from .clients.ffmpeg import MediaError
 from .jobs import job_cancel, job_retry
-from .models import IngestItem, IngestJob, WebVersionJob
+from .models import IngestItem, IngestJob, LeasedJob, WebVersionJob
 from .services import job_check, job_start
 from .subtitles import side_subtitle_store, subtitle_to_vtt
 from .url_guard import URLRefused
@@ -77,28 +77,36 @@ class IngestItemInline(CuratorAccess, admin.TabularInline):
         return False
 
 
-def progress_bar(job: IngestJob | WebVersionJob) -> str:
-    """A running job's progress bar with bytes, speed and time left; a dash when it ended."""
-    if job.finished:
-        return "—"
-    detail = ""
-    if job.bytes_total:
-        detail = f"{filesizeformat(job.bytes_done)} of {filesizeformat(job.bytes_total)}"
-    if job.speed:
-        detail += f", {filesizeformat(job.speed)}/s"
-    if job.eta:
-        detail += f", {job.eta // 60} min {job.eta % 60} s left"
-    return format_html(
-        '<progress value="{}" max="100" style="width:10em" aria-label="{}"></progress> {}% {}',
-        job.progress,
-        f"{job.get_state_display()} progress",
-        job.progress,
-        detail,
-    )
+class LeasedJobAdmin(TenantScopedAdmin):
+    """The columns every job shows: its progress bar and its error."""
+
+    @admin.display(description="progress")
+    def progress_bar(self, job: LeasedJob) -> str:
+        """A running job's progress bar with bytes, speed and time left; a dash when it ended."""
+        if job.finished:
+            return "—"
+        detail = ""
+        if job.bytes_total:
+            detail = f"{filesizeformat(job.bytes_done)} of {filesizeformat(job.bytes_total)}"
+        if job.speed:
+            detail += f", {filesizeformat(job.speed)}/s"
+        if job.eta:
+            detail += f", {job.eta // 60} min {job.eta % 60} s left"
+        return format_html(
+            '<progress value="{}" max="100" style="width:10em" aria-label="{}"></progress> {}% {}',
+            job.progress,
+            f"{job.get_state_display()} progress",
+            job.progress,
+            detail,
+        )
+
+    @admin.display(description="error")
+    def problem(self, job: LeasedJob) -> str:
+        return job.error[:120]
 
 
 @admin.register(IngestJob)
-class IngestJobAdmin(TenantScopedAdmin):
+class IngestJobAdmin(LeasedJobAdmin):
     form = IngestJobForm
     list_display = [
         "id",
@@ -162,14 +170,6 @@ class IngestJobAdmin(TenantScopedAdmin):
     def source(self, job: IngestJob) -> str:
         return job.source_label[:80]
 
-    @admin.display(description="progress")
-    def progress_bar(self, job: IngestJob) -> str:
-        return progress_bar(job)
-
-    @admin.display(description="error")
-    def problem(self, job: IngestJob) -> str:
-        return job.error[:120]
-
     @admin.action(description="Retry selected jobs")
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
         retried = sum(job_retry(job) for job in queryset)
@@ -192,7 +192,7 @@ class IngestJobAdmin(TenantScopedAdmin):
 
 
 @admin.register(WebVersionJob)
-class WebVersionJobAdmin(TenantScopedAdmin):
+class WebVersionJobAdmin(LeasedJobAdmin):
     """Web versions being made, made, or failed with the reason; a failed one can be retried
     (the original stays ready and playable meanwhile)."""
 
@@ -215,14 +215,6 @@ class WebVersionJobAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-    @admin.display(description="progress")
-    def progress_bar(self, job: WebVersionJob) -> str:
-        return progress_bar(job)
-
-    @admin.display(description="error")
-    def problem(self, job: WebVersionJob) -> str:
-        return job.error[:120]
 
     @admin.action(description="Prepare the web version again")
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
