@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from .database_down import RETRY_AFTER_SECONDS
+
 REDIS_TIMEOUT_SECONDS = 2.0
-RETRY_AFTER_SECONDS = 5
 
 
 def check_database() -> None:
