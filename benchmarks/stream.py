@@ -38,17 +38,16 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throwaway import throwaway_django
+from throwaway import bench_viewer, throwaway_django
 
 WORKDIR = throwaway_django("sv-bench-stream-")
 
-from django.contrib.auth.models import User  # noqa: E402
 
-from library.models import Domain, MediaFile, Membership, Tenant, Title  # noqa: E402
+from library.models import Domain, MediaFile, Tenant, Title  # noqa: E402
 from shadowvault.storage.filesystem import FilesystemBackend  # noqa: E402
 from streaming.nginx import gateway_config, nginx_render  # noqa: E402
 from streaming.objects import stored_object  # noqa: E402
-from streaming.services import stream_link, viewer_key  # noqa: E402
+from streaming.services import stream_link  # noqa: E402
 from tests import processes  # noqa: E402
 
 MiB = 1024 * 1024
@@ -78,13 +77,6 @@ def stored_film(megabytes: int) -> tuple[MediaFile, Path]:
         state=MediaFile.State.READY,
     )
     return media_file, backend.path_of(locator)
-
-
-def bench_viewer(tenant: Tenant) -> str:
-    """A member of the tenant: links are signed for users who may watch there."""
-    user = User.objects.create(username="bench")
-    Membership.objects.create(tenant=tenant, user=user)
-    return viewer_key(user.id)
 
 
 def with_static_location(config: Path, object_path: Path) -> None:

@@ -36,3 +36,15 @@ def throwaway_django(prefix: str, **env: str) -> Path:
 
     call_command("migrate", verbosity=0)
     return workdir
+
+
+def bench_viewer(tenant) -> str:
+    """A member of `tenant`, as links sign them: the gateway serves users who may watch there."""
+    from django.contrib.auth.models import User
+
+    from library.models import Membership
+    from streaming.services import viewer_key
+
+    user = User.objects.create(username="bench")
+    Membership.objects.create(tenant=tenant, user=user)
+    return viewer_key(user.id)

@@ -35,12 +35,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throwaway import throwaway_django
+from throwaway import bench_viewer, throwaway_django
 
 WORKDIR = throwaway_django("sv-bench-web-")
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from ingest.clients.ffmpeg import streams_probe  # noqa: E402
@@ -48,11 +47,10 @@ from ingest.jobs import job_claim  # noqa: E402
 from ingest.models import WebVersionJob  # noqa: E402
 from ingest.playback import playback_plan, web_command  # noqa: E402
 from ingest.webversion import web_version_prepare, web_work_dir  # noqa: E402
-from library.models import Domain, MediaFile, Membership, Tenant, Title  # noqa: E402
+from library.models import Domain, MediaFile, Tenant, Title  # noqa: E402
 from shadowvault.storage import storage_backend  # noqa: E402
 from streaming.nginx import gateway_config, nginx_render  # noqa: E402
 from streaming.playback import playback_for  # noqa: E402
-from streaming.services import viewer_key  # noqa: E402
 from tests import browsers, processes  # noqa: E402
 from tests.media_matrix import ASS  # noqa: E402
 
@@ -339,10 +337,7 @@ def main() -> None:
         name: (originals[name], originals[name].derived.get()) for name in ("ac3", "languages")
     }
     print("first frames through the gateway ...", flush=True)
-    # Links are signed for a member: the gateway refuses anyone else's.
-    member = User.objects.create(username="bench")
-    Membership.objects.create(tenant=tenant, user=member)
-    frames = through_gateway(pairs, viewer_key(member.id), args.rounds)
+    frames = through_gateway(pairs, bench_viewer(tenant), args.rounds)
     report(args, remux, encode, frames)
 
 
